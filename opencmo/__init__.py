@@ -1,0 +1,3 @@
+"""OpenCMO: an open-source marketing operating system."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,159 @@
+"""Nordlys Outdoor AS: a Norwegian maker of outdoor clothing selling to retailers (B2B) and online to
+consumers (B2C), its agency, and a small Danish sister company where one person wears both the CMO and
+the marketing-manager hat.
+
+Names are drawn from Nordic name pools with a seeded RNG so every run builds the same company.
+Later issues extend `build` with objectives, campaigns, budgets, spend and customer events.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from opencmo.core.models import Access, Workspace
+from opencmo.core.services import membership_add, workspace_create
+from opencmo.org.models import Person, Role
+from opencmo.org.services import person_create
+
+DEMO_PASSWORD = "nordlys-demo-2026"
+ADMIN_EMAIL = "admin@nordlys.example"
+MAIN_SLUG = "nordlys"
+SISTER_SLUG = "nordlys-studio"
+
+FIRST_NAMES = [
+    "Ingrid", "Lars", "Sigrid", "Henrik", "Astrid", "Magnus", "Kari", "Eirik", "Solveig", "Anders",
+    "Liv", "Jonas", "Marit", "Ole", "Hanne", "Tobias", "Nora", "Emil", "Frida", "Mathias",
+    "Ida", "Sindre", "Maja", "Kristian",
+]
+LAST_NAMES = [
+    "Haugen", "Berg", "Lunde", "Dahl", "Nilsen", "Strand", "Solberg", "Bakke", "Lie", "Moen",
+    "Halvorsen", "Eriksen", "Sørensen", "Jensen", "Lindqvist", "Nyström", "Holm", "Aas",
+]
+
+
+@dataclass
+class Seat:
+    """One person in the demo: their hats, title, manager and access."""
+
+    key: str
+    title: str
+    roles: list[str]
+    reports_to: str | None
+    access: str = Access.MEMBER
+    organisation: str = ""
+    email_domain: str = "nordlys.example"
+
+
+MAIN_TEAM = [
+    Seat("ceo", "Chief Executive Officer", ["executive"], None),
+    Seat("cmo", "Chief Marketing Officer", ["cmo"], "ceo", Access.ADMIN),
+    Seat("mm", "Marketing Manager", ["marketing_manager"], "cmo", Access.ADMIN),
+    Seat("strategist", "Marketing Strategist", ["strategist"], "cmo"),
+    Seat("project", "Project Lead, Campaigns", ["project_lead"], "mm"),
+    Seat("content", "Content Producer", ["content_producer"], "mm"),
+    Seat("analyst", "Marketing Analyst", ["analyst"], "mm"),
+    Seat("social", "Social Media Manager", ["social_media"], "mm"),
+    Seat("seo", "SEO Specialist", ["seo"], "mm"),
+    Seat("designer", "Graphic Designer", ["designer"], "mm"),
+    Seat("sales", "Head of Sales", ["sales"], "ceo"),
+    Seat("service", "Customer Service Lead", ["customer_service"], "ceo", Access.VIEWER),
+    Seat("agency_lead", "Account Director", ["agency"], "mm", organisation="Fjord & Fjell Digital",
+         email_domain="fjordfjell.example"),
+    Seat("agency_perf", "Performance Marketing Specialist", ["agency"], "agency_lead",
+         organisation="Fjord & Fjell Digital", email_domain="fjordfjell.example"),
+]
+
+SISTER_TEAM = [
+    Seat("sister_ceo", "Direktør (CEO)", ["executive"], None, Access.ADMIN, email_domain="nordlys-studio.example"),
+    Seat("sister_cmo", "Marketing lead (CMO and marketing manager)", ["cmo", "marketing_manager"], "sister_ceo",
+         Access.ADMIN, email_domain="nordlys-studio.example"),
+    # The agency serves both companies: the same two users hold a seat in each workspace.
+    Seat("agency_lead", "Account Director", ["agency"], "sister_cmo", organisation="Fjord & Fjell Digital",
+         email_domain="fjordfjell.example"),
+    Seat("agency_perf", "Performance Marketing Specialist", ["agency"], "agency_lead",
+         organisation="Fjord & Fjell Digital", email_domain="fjordfjell.example"),
+]
+
+
+def _names(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    firsts = rng.sample(FIRST_NAMES, count)
+    lasts = [rng.choice(LAST_NAMES) for _ in range(count)]
+    return list(zip(firsts, lasts, strict=True))
+
+
+def _email(first: str, last: str, domain: str) -> str:
+    plain = last.lower().replace("ø", "o").replace("å", "a").replace("æ", "ae").replace("ö", "o")
+    return f"{first.lower()}.{plain}@{domain}"
+
+
+def _user(email: str, first: str, last: str):
+    return get_user_model().objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first,
+                                                last_name=last)
+
+
+def _staff_team(workspace: Workspace, seats: list[Seat], users: dict[str, object],
+                names: dict[str, tuple[str, str]]) -> dict[str, Person]:
+    roles = {r.key: r for r in Role.objects.filter(workspace=workspace)}
+    people: dict[str, Person] = {}
+    for seat in seats:
+        user = users[seat.key]
+        membership_add(actor=None, workspace=workspace, user=user, access=seat.access)
+        first, last = names[seat.key]
+        people[seat.key] = person_create(
+            actor=None, workspace=workspace, name=f"{first} {last}", email=user.email, title=seat.title,
+            organisation=seat.organisation, reports_to=people.get(seat.reports_to) if seat.reports_to else None,
+            user=user, roles=[roles[k] for k in seat.roles],
+        )
+    return people
+
+
+def demo_exists() -> bool:
+    return Workspace.objects.filter(slug=MAIN_SLUG).exists()
+
+
+@transaction.atomic
+def remove() -> None:
+    """Delete the demo workspaces and demo users (used by `opencmo demo --reset`)."""
+    Workspace.objects.filter(slug__in=[MAIN_SLUG, SISTER_SLUG]).delete()
+    get_user_model().objects.filter(email__regex=r"@(nordlys|fjordfjell|nordlys-studio)\.example$").delete()
+
+
+@transaction.atomic
+def build(seed: int = 2026) -> list[Workspace]:
+    rng = random.Random(seed)
+    seats = list({s.key: s for s in MAIN_TEAM + SISTER_TEAM}.values())  # agency seats appear in both teams
+    names = dict(zip((s.key for s in seats), _names(rng, len(seats)), strict=True))
+    users = {s.key: _user(_email(*names[s.key], s.email_domain), *names[s.key]) for s in seats}
+
+    main = workspace_create(
+        actor=None, name="Nordlys Outdoor AS", slug=MAIN_SLUG, currency="NOK",
+        description="Oslo-based maker of technical outdoor clothing; sells to sports retailers across the "
+        "Nordics (B2B) and direct to consumers online (B2C).",
+    )
+    _staff_team(main, MAIN_TEAM, users, names)
+
+    sister = workspace_create(
+        actor=None, name="Nordlys Studio ApS", slug=SISTER_SLUG, currency="DKK",
+        description="Copenhagen design studio and web shop owned by Nordlys; a team of two where the "
+        "marketing lead is both CMO and marketing manager.",
+    )
+    _staff_team(sister, SISTER_TEAM, users, names)
+
+    get_user_model().objects.create_superuser(email=ADMIN_EMAIL, password=DEMO_PASSWORD,
+                                              first_name="Site", last_name="Admin")
+    return [main, sister]
+
+def logins() -> list[tuple[str, str, str]]:
+    """(email, hats and title, workspaces) for every demo login, read back from the database."""
+    rows: dict[str, tuple[str, list[str]]] = {ADMIN_EMAIL: ("superuser", [])}
+    people = (
+        Person.objects.filter(workspace__slug__in=[MAIN_SLUG, SISTER_SLUG], user__isnull=False)
+        .select_related("workspace", "user").prefetch_related("roles").order_by("pk")
+    )
+    for person in people:
+        hats = " + ".join(r.name for r in person.roles.all())
+        who, where = rows.setdefault(person.user.email, (f"{hats}: {person.title}", []))
+        where.append(person.workspace.name)
+    return [(email, who, ", ".join(where) or "Django admin only") for email, (who, where) in rows.items()]
