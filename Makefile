@@ -2,8 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Python 3.12+: python3.12 on PATH, else this machine's pyenv build; otherwise stop and say so.
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12.1/bin/python3 2>/dev/null)
+# Python 3.12+: the first of these that runs and is new enough (a pyenv shim may exist yet not run);
+# otherwise the install step stops and says so. Override with `make PYTHON=/path/to/python3.12 ...`.
+PY_CANDIDATES := python3.12 python3.13 python3.14 /root/.pyenv/versions/3.12.1/bin/python3 python3
+PYTHON ?= $(shell for p in $(PY_CANDIDATES); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; \
+	done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

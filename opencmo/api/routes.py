@@ -26,7 +26,9 @@ def not_found(request: HttpRequest, exc: Http404):
 @api.get("/workspaces", response=list[WorkspaceOut], tags=["workspaces"])
 def list_workspaces(request: HttpRequest):
     return [
-        WorkspaceOut(slug=s.workspace.slug, name=s.workspace.name, currency=s.workspace.currency, access=s.access)
+        WorkspaceOut(
+            slug=s.workspace.slug, name=s.workspace.name, currency=s.workspace.currency, access=s.access
+        )
         for s in memberships_of(request.user)
     ]
 

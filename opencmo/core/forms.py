@@ -43,8 +43,10 @@ class MembershipForm(forms.ModelForm):
 
 class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(required=False)
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"), ("create", "Created"),
-                                                        ("update", "Updated"), ("delete", "Deleted")])
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any action"), ("create", "Created"), ("update", "Updated"), ("delete", "Deleted")],
+    )
     actor = forms.CharField(required=False, max_length=100)
 
     def __init__(self, *args, object_types: list[str], **kwargs):

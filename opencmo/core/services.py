@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +19,9 @@ User = get_user_model()
 
 
 @transaction.atomic
-def workspace_create(*, actor, name: str, slug: str = "", currency: str = "EUR", description: str = "") -> Workspace:
+def workspace_create(
+    *, actor, name: str, slug: str = "", currency: str = "EUR", description: str = ""
+) -> Workspace:
     """Create a workspace with the built-in roles; the actor (if a person) becomes its administrator."""
     from opencmo.org.services import roles_seed_builtin  # org builds on core, not the other way round
 
@@ -54,7 +56,9 @@ def membership_add(*, actor, workspace: Workspace, user, access: str = Access.ME
     require_admin(actor, workspace)
     if access not in Access.values:
         raise ValidationError({"access": f"Unknown access level '{access}'."})
-    seat, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"access": access})
+    seat, created = Membership.objects.get_or_create(
+        user=user, workspace=workspace, defaults={"access": access}
+    )
     if created:
         audit.record_create(actor=actor, workspace=workspace, obj=seat)
     elif not seat.is_active or seat.access != access:
@@ -91,8 +95,14 @@ def membership_update(*, actor, membership: Membership, access: str, is_active: 
 
 @transaction.atomic
 def member_invite(
-    *, actor, workspace: Workspace, email: str, first_name: str = "", last_name: str = "",
-    access: str = Access.MEMBER, request=None,
+    *,
+    actor,
+    workspace: Workspace,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    access: str = Access.MEMBER,
+    request=None,
 ) -> Membership:
     """Give `email` a seat. A new user gets an unusable password and a mail with a link to set one."""
     require_admin(actor, workspace)
@@ -108,7 +118,9 @@ def member_invite(
     seat = membership_add(actor=actor, workspace=workspace, user=user, access=access)
     if is_new:
         base_url = request.build_absolute_uri("/") if request else "http://127.0.0.1:8000/"
-        transaction.on_commit(lambda: send_invite(user=user, workspace=workspace, inviter=actor, base_url=base_url))
+        transaction.on_commit(
+            lambda: send_invite(user=user, workspace=workspace, inviter=actor, base_url=base_url)
+        )
     return seat
 
 

@@ -47,7 +47,9 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Workspace {workspace.name} created. You are its administrator.")
             return redirect("workspace_home", ws=workspace.slug)
-    return render(request, "core/workspace_list.html", {"seats": selectors.memberships_of(request.user), "form": form})
+    return render(
+        request, "core/workspace_list.html", {"seats": selectors.memberships_of(request.user), "form": form}
+    )
 
 
 @workspace_view()
@@ -79,18 +81,25 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
             invite_form = InviteForm(request.POST)
             if invite_form.is_valid():
                 try:
-                    seat = services.member_invite(actor=request.user, workspace=workspace, request=request,
-                                                  **invite_form.cleaned_data)
+                    seat = services.member_invite(
+                        actor=request.user, workspace=workspace, request=request, **invite_form.cleaned_data
+                    )
                 except ValidationError as error:
                     apply_errors(invite_form, error)
                 else:
-                    messages.success(request, f"{seat.user.email} now has {seat.get_access_display()} access.")
+                    messages.success(
+                        request, f"{seat.user.email} now has {seat.get_access_display()} access."
+                    )
                     return redirect("workspace_settings", ws=workspace.slug)
         else:
-            settings_form = WorkspaceSettingsForm(request.POST, instance=workspace.__class__.objects.get(pk=workspace.pk))
+            settings_form = WorkspaceSettingsForm(
+                request.POST, instance=workspace.__class__.objects.get(pk=workspace.pk)
+            )
             if settings_form.is_valid():
                 try:
-                    services.workspace_update(actor=request.user, workspace=workspace, **settings_form.cleaned_data)
+                    services.workspace_update(
+                        actor=request.user, workspace=workspace, **settings_form.cleaned_data
+                    )
                 except ValidationError as error:
                     apply_errors(settings_form, error)
                 else:
@@ -138,4 +147,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for load balancers: no database, no session."""
     return HttpResponse("ok", content_type="text/plain")
-

@@ -23,13 +23,50 @@ MAIN_SLUG = "nordlys"
 SISTER_SLUG = "nordlys-studio"
 
 FIRST_NAMES = [
-    "Ingrid", "Lars", "Sigrid", "Henrik", "Astrid", "Magnus", "Kari", "Eirik", "Solveig", "Anders",
-    "Liv", "Jonas", "Marit", "Ole", "Hanne", "Tobias", "Nora", "Emil", "Frida", "Mathias",
-    "Ida", "Sindre", "Maja", "Kristian",
+    "Ingrid",
+    "Lars",
+    "Sigrid",
+    "Henrik",
+    "Astrid",
+    "Magnus",
+    "Kari",
+    "Eirik",
+    "Solveig",
+    "Anders",
+    "Liv",
+    "Jonas",
+    "Marit",
+    "Ole",
+    "Hanne",
+    "Tobias",
+    "Nora",
+    "Emil",
+    "Frida",
+    "Mathias",
+    "Ida",
+    "Sindre",
+    "Maja",
+    "Kristian",
 ]
 LAST_NAMES = [
-    "Haugen", "Berg", "Lunde", "Dahl", "Nilsen", "Strand", "Solberg", "Bakke", "Lie", "Moen",
-    "Halvorsen", "Eriksen", "Sørensen", "Jensen", "Lindqvist", "Nyström", "Holm", "Aas",
+    "Haugen",
+    "Berg",
+    "Lunde",
+    "Dahl",
+    "Nilsen",
+    "Strand",
+    "Solberg",
+    "Bakke",
+    "Lie",
+    "Moen",
+    "Halvorsen",
+    "Eriksen",
+    "Sørensen",
+    "Jensen",
+    "Lindqvist",
+    "Nyström",
+    "Holm",
+    "Aas",
 ]
 
 
@@ -59,21 +96,58 @@ MAIN_TEAM = [
     Seat("designer", "Graphic Designer", ["designer"], "mm"),
     Seat("sales", "Head of Sales", ["sales"], "ceo"),
     Seat("service", "Customer Service Lead", ["customer_service"], "ceo", Access.VIEWER),
-    Seat("agency_lead", "Account Director", ["agency"], "mm", organisation="Fjord & Fjell Digital",
-         email_domain="fjordfjell.example"),
-    Seat("agency_perf", "Performance Marketing Specialist", ["agency"], "agency_lead",
-         organisation="Fjord & Fjell Digital", email_domain="fjordfjell.example"),
+    Seat(
+        "agency_lead",
+        "Account Director",
+        ["agency"],
+        "mm",
+        organisation="Fjord & Fjell Digital",
+        email_domain="fjordfjell.example",
+    ),
+    Seat(
+        "agency_perf",
+        "Performance Marketing Specialist",
+        ["agency"],
+        "agency_lead",
+        organisation="Fjord & Fjell Digital",
+        email_domain="fjordfjell.example",
+    ),
 ]
 
 SISTER_TEAM = [
-    Seat("sister_ceo", "Direktør (CEO)", ["executive"], None, Access.ADMIN, email_domain="nordlys-studio.example"),
-    Seat("sister_cmo", "Marketing lead (CMO and marketing manager)", ["cmo", "marketing_manager"], "sister_ceo",
-         Access.ADMIN, email_domain="nordlys-studio.example"),
+    Seat(
+        "sister_ceo",
+        "Direktør (CEO)",
+        ["executive"],
+        None,
+        Access.ADMIN,
+        email_domain="nordlys-studio.example",
+    ),
+    Seat(
+        "sister_cmo",
+        "Marketing lead (CMO and marketing manager)",
+        ["cmo", "marketing_manager"],
+        "sister_ceo",
+        Access.ADMIN,
+        email_domain="nordlys-studio.example",
+    ),
     # The agency serves both companies: the same two users hold a seat in each workspace.
-    Seat("agency_lead", "Account Director", ["agency"], "sister_cmo", organisation="Fjord & Fjell Digital",
-         email_domain="fjordfjell.example"),
-    Seat("agency_perf", "Performance Marketing Specialist", ["agency"], "agency_lead",
-         organisation="Fjord & Fjell Digital", email_domain="fjordfjell.example"),
+    Seat(
+        "agency_lead",
+        "Account Director",
+        ["agency"],
+        "sister_cmo",
+        organisation="Fjord & Fjell Digital",
+        email_domain="fjordfjell.example",
+    ),
+    Seat(
+        "agency_perf",
+        "Performance Marketing Specialist",
+        ["agency"],
+        "agency_lead",
+        organisation="Fjord & Fjell Digital",
+        email_domain="fjordfjell.example",
+    ),
 ]
 
 
@@ -89,12 +163,14 @@ def _email(first: str, last: str, domain: str) -> str:
 
 
 def _user(email: str, first: str, last: str):
-    return get_user_model().objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first,
-                                                last_name=last)
+    return get_user_model().objects.create_user(
+        email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
+    )
 
 
-def _staff_team(workspace: Workspace, seats: list[Seat], users: dict[str, object],
-                names: dict[str, tuple[str, str]]) -> dict[str, Person]:
+def _staff_team(
+    workspace: Workspace, seats: list[Seat], users: dict[str, object], names: dict[str, tuple[str, str]]
+) -> dict[str, Person]:
     roles = {r.key: r for r in Role.objects.filter(workspace=workspace)}
     people: dict[str, Person] = {}
     for seat in seats:
@@ -102,9 +178,15 @@ def _staff_team(workspace: Workspace, seats: list[Seat], users: dict[str, object
         membership_add(actor=None, workspace=workspace, user=user, access=seat.access)
         first, last = names[seat.key]
         people[seat.key] = person_create(
-            actor=None, workspace=workspace, name=f"{first} {last}", email=user.email, title=seat.title,
-            organisation=seat.organisation, reports_to=people.get(seat.reports_to) if seat.reports_to else None,
-            user=user, roles=[roles[k] for k in seat.roles],
+            actor=None,
+            workspace=workspace,
+            name=f"{first} {last}",
+            email=user.email,
+            title=seat.title,
+            organisation=seat.organisation,
+            reports_to=people.get(seat.reports_to) if seat.reports_to else None,
+            user=user,
+            roles=[roles[k] for k in seat.roles],
         )
     return people
 
@@ -128,32 +210,41 @@ def build(seed: int = 2026) -> list[Workspace]:
     users = {s.key: _user(_email(*names[s.key], s.email_domain), *names[s.key]) for s in seats}
 
     main = workspace_create(
-        actor=None, name="Nordlys Outdoor AS", slug=MAIN_SLUG, currency="NOK",
+        actor=None,
+        name="Nordlys Outdoor AS",
+        slug=MAIN_SLUG,
+        currency="NOK",
         description="Oslo-based maker of technical outdoor clothing; sells to sports retailers across the "
         "Nordics (B2B) and direct to consumers online (B2C).",
     )
     _staff_team(main, MAIN_TEAM, users, names)
 
     sister = workspace_create(
-        actor=None, name="Nordlys Studio ApS", slug=SISTER_SLUG, currency="DKK",
+        actor=None,
+        name="Nordlys Studio ApS",
+        slug=SISTER_SLUG,
+        currency="DKK",
         description="Copenhagen design studio and web shop owned by Nordlys; a team of two where the "
         "marketing lead is both CMO and marketing manager.",
     )
     _staff_team(sister, SISTER_TEAM, users, names)
 
-    get_user_model().objects.create_superuser(email=ADMIN_EMAIL, password=DEMO_PASSWORD,
-                                              first_name="Site", last_name="Admin")
+    get_user_model().objects.create_superuser(
+        email=ADMIN_EMAIL, password=DEMO_PASSWORD, first_name="Site", last_name="Admin"
+    )
     return [main, sister]
+
 
 def logins() -> list[tuple[str, str, str]]:
     """(email, hats and title, workspaces) for every demo login, read back from the database."""
     rows: dict[str, tuple[str, list[str]]] = {ADMIN_EMAIL: ("superuser", [])}
     people = (
         Person.objects.filter(workspace__slug__in=[MAIN_SLUG, SISTER_SLUG], user__isnull=False)
-        .select_related("workspace", "user").prefetch_related("roles").order_by("pk")
+        .select_related("workspace", "user")
+        .prefetch_related("roles")
+        .order_by("pk")
     )
     for person in people:
         hats = " + ".join(r.name for r in person.roles.all())
-        who, where = rows.setdefault(person.user.email, (f"{hats}: {person.title}", []))
-        where.append(person.workspace.name)
+        rows.setdefault(person.user.email, (f"{hats}: {person.title}", []))[1].append(person.workspace.name)
     return [(email, who, ", ".join(where) or "Django admin only") for email, (who, where) in rows.items()]

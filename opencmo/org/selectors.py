@@ -6,7 +6,9 @@ from opencmo.core.models import Workspace
 from opencmo.org.models import Person, Role
 
 
-def people(workspace: Workspace, *, query: str = "", role_key: str = "", include_inactive: bool = False) -> QuerySet[Person]:
+def people(
+    workspace: Workspace, *, query: str = "", role_key: str = "", include_inactive: bool = False
+) -> QuerySet[Person]:
     qs = (
         Person.objects.filter(workspace=workspace)
         .select_related("reports_to", "user")

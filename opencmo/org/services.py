@@ -19,7 +19,9 @@ def roles_seed_builtin(*, actor, workspace: Workspace) -> list[Role]:
     created = []
     for key, name, description in BUILTIN_ROLES:
         role, is_new = Role.objects.get_or_create(
-            workspace=workspace, key=key, defaults={"name": name, "description": description, "is_builtin": True}
+            workspace=workspace,
+            key=key,
+            defaults={"name": name, "description": description, "is_builtin": True},
         )
         if is_new:
             audit.record_create(actor=actor, workspace=workspace, obj=role)
@@ -66,7 +68,9 @@ def role_update(*, actor, role: Role, name: str, description: str) -> Role:
 def role_delete(*, actor, role: Role) -> None:
     require_admin(actor, role.workspace)
     if role.is_builtin:
-        raise ValidationError("Built-in roles cannot be deleted; they are what the rest of OpenCMO refers to.")
+        raise ValidationError(
+            "Built-in roles cannot be deleted; they are what the rest of OpenCMO refers to."
+        )
     for assignment in role.assignments.select_related("person"):
         audit.record_delete(actor=actor, workspace=role.workspace, obj=assignment)
     audit.record_delete(actor=actor, workspace=role.workspace, obj=role)
@@ -96,7 +100,11 @@ def _check_user(person: Person) -> None:
         return
     if not Membership.objects.filter(workspace_id=person.workspace_id, user_id=person.user_id).exists():
         raise ValidationError({"user": "The login must belong to a member of this workspace."})
-    if Person.objects.filter(workspace_id=person.workspace_id, user_id=person.user_id).exclude(pk=person.pk).exists():
+    if (
+        Person.objects.filter(workspace_id=person.workspace_id, user_id=person.user_id)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
         raise ValidationError({"user": "That login is already linked to another person in this workspace."})
 
 

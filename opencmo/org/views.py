@@ -18,9 +18,15 @@ from opencmo.org.models import Person, Role
 def people_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     role_key = request.GET.get("role", "")
-    people = selectors.people(request.workspace, query=query, role_key=role_key,
-                              include_inactive=request.GET.get("inactive") == "1")
-    context = {"people": people, "query": query, "role_key": role_key, "roles": selectors.roles(request.workspace)}
+    people = selectors.people(
+        request.workspace, query=query, role_key=role_key, include_inactive=request.GET.get("inactive") == "1"
+    )
+    context = {
+        "people": people,
+        "query": query,
+        "role_key": role_key,
+        "roles": selectors.roles(request.workspace),
+    }
     template = "org/_people_table.html" if request.htmx else "org/people_list.html"
     return render(request, template, context)
 
@@ -28,8 +34,15 @@ def people_list(request: HttpRequest) -> HttpResponse:
 @workspace_view()
 def people_export(request: HttpRequest) -> HttpResponse:
     rows = (
-        [p.name, p.email, p.title, p.organisation, p.reports_to.name if p.reports_to else "",
-         "; ".join(r.name for r in p.roles.all()), "yes" if p.is_active else "no"]
+        [
+            p.name,
+            p.email,
+            p.title,
+            p.organisation,
+            p.reports_to.name if p.reports_to else "",
+            "; ".join(r.name for r in p.roles.all()),
+            "yes" if p.is_active else "no",
+        ]
         for p in selectors.people(request.workspace, include_inactive=True)
     )
     return csv_response(
@@ -46,9 +59,15 @@ def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
     while manager is not None and manager not in chain:
         chain.append(manager)
         manager = manager.reports_to
-    return render(request, "org/person_detail.html", {
-        "person": person, "chain": chain, "reports": person.direct_reports.filter(is_active=True),
-    })
+    return render(
+        request,
+        "org/person_detail.html",
+        {
+            "person": person,
+            "chain": chain,
+            "reports": person.direct_reports.filter(is_active=True),
+        },
+    )
 
 
 def _person_form_view(request: HttpRequest, person: Person | None) -> HttpResponse:
@@ -58,7 +77,9 @@ def _person_form_view(request: HttpRequest, person: Person | None) -> HttpRespon
         roles = data.pop("roles")
         try:
             if person is None:
-                person = services.person_create(actor=request.user, workspace=request.workspace, roles=roles, **data)
+                person = services.person_create(
+                    actor=request.user, workspace=request.workspace, roles=roles, **data
+                )
             else:
                 # A fresh copy: the form has already written its values into `person`.
                 fresh = Person.objects.get(pk=person.pk)
@@ -102,7 +123,9 @@ def role_list(request: HttpRequest) -> HttpResponse:
             return redirect("role_list", ws=request.workspace.slug)
         if form.is_valid():
             try:
-                role = services.role_create(actor=request.user, workspace=request.workspace, **form.cleaned_data)
+                role = services.role_create(
+                    actor=request.user, workspace=request.workspace, **form.cleaned_data
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:

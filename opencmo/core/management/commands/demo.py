@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the Nordlys demo company (generated from a seed) and print the demo logins."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--reset", action="store_true", help="Delete the demo workspaces and users first.")
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the demo workspaces and users first."
+        )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
 
     def handle(self, *args, reset: bool, seed: int, **options) -> None:
