@@ -38,6 +38,10 @@ workspace_urls = [
     path("org/roles/", org.role_list, name="role_list"),
     path("org/roles/<int:role_pk>/edit/", org.role_edit, name="role_edit"),
     path("org/roles/<int:role_pk>/delete/", org.role_delete, name="role_delete"),
+    path("org/raci/", include("opencmo.org.raci_urls")),
+    path("org/", include("opencmo.org.chart_urls")),
+    path("org/", include("opencmo.org.activity_urls")),
+    path("inbox/", include("opencmo.core.inbox_urls")),
 ]
 
 urlpatterns = [

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from opencmo.core.models import Access
 from opencmo.core.services import membership_add, workspace_create
 from opencmo.org.models import Role
+from opencmo.org.raci_services import activity_create, raci_set
 from opencmo.org.services import person_create, role_create
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -30,7 +31,12 @@ def seed_workspace(name: str, slug: str, admin, currency: str = "EUR"):
         actor=admin, workspace=workspace, name=admin.get_full_name() or admin.email, user=admin, roles=[cmo]
     )
     role = role_create(actor=admin, workspace=workspace, name=f"{name} influencer lead")
-    person_create(actor=admin, workspace=workspace, name=f"{name} Specialist", reports_to=boss, roles=[role])
+    specialist = person_create(
+        actor=admin, workspace=workspace, name=f"{name} Specialist", reports_to=boss, roles=[role]
+    )
+    newsletter = activity_create(actor=admin, workspace=workspace, name=f"{name} monthly newsletter")
+    raci_set(actor=admin, activity=newsletter, person=boss, letters="A")
+    raci_set(actor=admin, activity=newsletter, person=specialist, letters="R")
     return workspace
 
 

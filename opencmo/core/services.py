@@ -23,7 +23,9 @@ def workspace_create(
     *, actor, name: str, slug: str = "", currency: str = "EUR", description: str = ""
 ) -> Workspace:
     """Create a workspace with the built-in roles; the actor (if a person) becomes its administrator."""
-    from opencmo.org.services import roles_seed_builtin  # org builds on core, not the other way round
+    # org builds on core, not the other way round
+    from opencmo.org.raci_services import authorities_seed_defaults
+    from opencmo.org.services import roles_seed_builtin
 
     slug = slug or slugify(name)[:60]
     if Workspace.objects.filter(slug=slug).exists():
@@ -35,6 +37,7 @@ def workspace_create(
     if actor is not None:
         membership_add(actor=None, workspace=workspace, user=actor, access=Access.ADMIN)
     roles_seed_builtin(actor=actor, workspace=workspace)
+    authorities_seed_defaults(actor=actor, workspace=workspace)
     return workspace
 
 
