@@ -35,3 +35,55 @@ class PersonOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class RaciEntryOut(Schema):
+    letter: str
+    person_id: int | None
+    role_key: str | None
+
+    @staticmethod
+    def resolve_role_key(obj) -> str | None:
+        return obj.role.key if obj.role_id else None
+
+
+class ActivityOut(Schema):
+    id: int
+    name: str
+    kind: str
+    description: str
+    creates_leads: bool
+    restricted: bool
+    is_open: bool
+    entries: list[RaciEntryOut]
+    people: dict[str, list[int]]  # letter -> person ids, roles expanded to the people wearing them
+
+    @staticmethod
+    def resolve_entries(obj) -> list:
+        return list(obj.raci.all())
+
+    @staticmethod
+    def resolve_people(obj) -> dict[str, list[int]]:
+        from opencmo.org.raci import resolve
+
+        return {letter: sorted(ids) for letter, ids in resolve(obj).items()}
+
+
+class FindingOut(Schema):
+    severity: str
+    code: str
+    message: str
+    activity_id: int | None
+    person_id: int | None
+    role_key: str | None
+
+
+class RaciSetIn(Schema):
+    person_id: int | None = None
+    role_id: int | None = None
+    letters: str
+
+
+class RaciSetOut(Schema):
+    letters: list[str]
+    findings: list[FindingOut]

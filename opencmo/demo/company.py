@@ -8,13 +8,16 @@ Later issues extend `build` with objectives, campaigns, budgets, spend and custo
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opencmo.core.models import Access, Workspace
 from opencmo.core.services import membership_add, workspace_create
-from opencmo.org.models import Person, Role
+from opencmo.org.approvals import approval_request
+from opencmo.org.models import Activity, DecisionKind, Person, Role
+from opencmo.org.raci_services import activity_create, authority_set, policy_update, raci_set
 from opencmo.org.services import person_create
 
 DEMO_PASSWORD = "nordlys-demo-2026"
@@ -191,6 +194,133 @@ def _staff_team(
     return people
 
 
+# (name, kind, flags, {letter: [seat keys or "role:<key>"]}). A few deliberate findings are built in:
+# nobody Accountable, Accountable and Informed at once, a lead-creating activity without sales, and the
+# marketing manager over the workload limit.
+MAIN_ACTIVITIES = [
+    ("Monthly newsletter", "process", {}, {"R": ["content"], "A": ["mm"], "C": ["designer"], "I": ["cmo"]}),
+    ("Quarterly budget review", "process", {}, {"R": ["mm"], "A": ["cmo"], "C": ["analyst"], "I": ["ceo"]}),
+    (
+        "Annual marketing strategy",
+        "process",
+        {},
+        {"R": ["strategist"], "A": ["cmo"], "C": ["mm", "analyst", "sales"], "I": ["ceo"]},
+    ),
+    (
+        "Social media calendar",
+        "process",
+        {},
+        {"R": ["social"], "A": ["mm"], "C": ["content"], "I": ["designer"]},
+    ),
+    ("SEO content plan", "process", {}, {"R": ["seo"], "A": ["mm"], "C": ["content"], "I": ["analyst"]}),
+    (
+        "Paid search and social campaigns",
+        "process",
+        {"restricted": True},
+        {"R": ["agency_perf"], "A": ["mm"], "C": ["agency_lead"], "I": ["analyst"]},
+    ),
+    (
+        "Trade fair: Friluftsmessen",
+        "campaign",
+        {"creates_leads": True},
+        {"R": ["project"], "A": ["mm"], "C": ["designer"], "I": ["sales"]},
+    ),
+    ("Website lead forms", "process", {"creates_leads": True}, {"R": ["seo"], "A": ["mm"], "I": ["analyst"]}),
+    ("Board marketing report", "process", {}, {"R": ["analyst"], "A": ["cmo"], "I": ["cmo", "ceo"]}),
+    (
+        "Customer feedback into messaging",
+        "process",
+        {},
+        {"R": ["service"], "C": ["role:content_producer"], "I": ["mm"]},
+    ),
+    (
+        "Product launch kit",
+        "deliverable",
+        {},
+        {
+            "R": ["role:project_lead"],
+            "A": ["role:marketing_manager"],
+            "C": ["role:designer"],
+            "I": ["role:sales"],
+        },
+    ),
+]
+SISTER_ACTIVITIES = [
+    ("Webshop newsletter", "process", {}, {"R": ["sister_cmo"], "A": ["sister_cmo"], "I": ["sister_ceo"]}),
+    (
+        "Instagram campaigns",
+        "process",
+        {"restricted": True},
+        {"R": ["agency_perf"], "A": ["sister_cmo"], "C": ["agency_lead"], "I": ["sister_ceo"]},
+    ),
+]
+
+
+def _activities(workspace: Workspace, people: dict[str, Person], specs) -> dict[str, Activity]:
+    roles = {r.key: r for r in Role.objects.filter(workspace=workspace)}
+    made = {}
+    for name, kind, flags, letters in specs:
+        activity = activity_create(actor=None, workspace=workspace, name=name, kind=kind, **flags)
+        holders: dict[str, set[str]] = {}
+        for letter, keys in letters.items():
+            for key in keys:
+                holders.setdefault(key, set()).add(letter)
+        for key, held in holders.items():
+            if key.startswith("role:"):
+                raci_set(actor=None, activity=activity, role=roles[key[5:]], letters=held)
+            else:
+                raci_set(actor=None, activity=activity, person=people[key], letters=held)
+        made[name] = activity
+    return made
+
+
+def _main_raci(workspace: Workspace, people: dict[str, Person]) -> None:
+    roles = {r.key: r for r in Role.objects.filter(workspace=workspace)}
+    budget = DecisionKind.BUDGET
+    authority_set(
+        actor=None, workspace=workspace, kind=budget, role=roles["cmo"], max_amount=Decimal(1_500_000)
+    )
+    authority_set(
+        actor=None,
+        workspace=workspace,
+        kind=budget,
+        role=roles["marketing_manager"],
+        max_amount=Decimal(150_000),
+    )
+    for kind in (DecisionKind.CONTENT, DecisionKind.LAUNCH):
+        authority_set(actor=None, workspace=workspace, kind=kind, role=roles["marketing_manager"])
+    authority_set(actor=None, workspace=workspace, kind=DecisionKind.CONTENT, role=roles["social_media"])
+    policy_update(actor=None, workspace=workspace, max_accountable=6)
+    made = _activities(workspace, people, MAIN_ACTIVITIES)
+    # Open approvals: one waiting for the analyst's sign-off, one escalated past the marketing manager's
+    # and the CMO's limits to the CEO.
+    _request_as(people["mm"], made["Quarterly budget review"], budget, "Q1 media budget top-up", 400_000)
+    _request_as(
+        people["agency_perf"],
+        made["Paid search and social campaigns"],
+        budget,
+        "Always-on paid media, next 12 months",
+        2_000_000,
+    )
+
+
+def _sister_raci(workspace: Workspace, people: dict[str, Person]) -> None:
+    policy_update(actor=None, workspace=workspace, allow_recorded_self_approval=True)
+    roles = {r.key: r for r in Role.objects.filter(workspace=workspace)}
+    authority_set(
+        actor=None,
+        workspace=workspace,
+        kind=DecisionKind.BUDGET,
+        role=roles["cmo"],
+        max_amount=Decimal(200_000),
+    )
+    _activities(workspace, people, SISTER_ACTIVITIES)
+
+
+def _request_as(person: Person, activity: Activity, kind: str, summary: str, amount: int) -> None:
+    approval_request(actor=person.user, activity=activity, kind=kind, summary=summary, amount=Decimal(amount))
+
+
 def demo_exists() -> bool:
     return Workspace.objects.filter(slug=MAIN_SLUG).exists()
 
@@ -217,7 +347,8 @@ def build(seed: int = 2026) -> list[Workspace]:
         description="Oslo-based maker of technical outdoor clothing; sells to sports retailers across the "
         "Nordics (B2B) and direct to consumers online (B2C).",
     )
-    _staff_team(main, MAIN_TEAM, users, names)
+    main_people = _staff_team(main, MAIN_TEAM, users, names)
+    _main_raci(main, main_people)
 
     sister = workspace_create(
         actor=None,
@@ -227,7 +358,8 @@ def build(seed: int = 2026) -> list[Workspace]:
         description="Copenhagen design studio and web shop owned by Nordlys; a team of two where the "
         "marketing lead is both CMO and marketing manager.",
     )
-    _staff_team(sister, SISTER_TEAM, users, names)
+    sister_people = _staff_team(sister, SISTER_TEAM, users, names)
+    _sister_raci(sister, sister_people)
 
     get_user_model().objects.create_superuser(
         email=ADMIN_EMAIL, password=DEMO_PASSWORD, first_name="Site", last_name="Admin"
