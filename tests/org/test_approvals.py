@@ -229,7 +229,7 @@ def test_one_person_company_without_second_approver_is_told_what_to_do(team):
     Person.objects.filter(pk=team.alice_p.pk).update(reports_to=None)
     solo = activity_create(actor=team.alice, workspace=team.ws, name="Solo plan")
     raci_set(actor=team.alice, activity=solo, person=team.alice_p, letters="RA")
-    with pytest.raises(ValidationError, match="Name a second approver .* or allow recorded self-approval"):
+    with pytest.raises(ValidationError, match=r"Name a second approver .* or allow recorded self-approval"):
         approval_request(actor=team.alice, activity=solo, kind="strategy", summary="x")
 
 
