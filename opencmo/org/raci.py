@@ -4,8 +4,9 @@ letter lets a user do, and the validation findings of a workspace.
 The permission rules (docs/raci.md):
 - R may edit the work and ask for approval; A approves (after every C has signed off) and closes;
   C signs off; I is notified of changes and may view.
-- A restricted activity is seen only by its RACI people and workspace administrators. External people
-  (agency staff) see only activities they are on. Other members see the rest.
+- A restricted activity is seen only by its RACI people, the people deciding or signing off its
+  approvals (an escalated approver), and workspace administrators. External people (agency staff) see
+  only activities they are on. Other members see the rest.
 """
 
 from collections import defaultdict
@@ -15,7 +16,7 @@ from django.db.models import Prefetch, Q
 
 from opencmo.core.models import Access, Membership, Workspace
 from opencmo.org import rules
-from opencmo.org.models import Activity, OrgPolicy, Person, RaciEntry, Role
+from opencmo.org.models import Activity, ApprovalRequest, OrgPolicy, Person, RaciEntry, Role
 
 
 def policy_for(workspace: Workspace) -> OrgPolicy:
@@ -70,8 +71,22 @@ def _is_admin(user, workspace: Workspace) -> bool:
     ).exists()
 
 
+def _approving(person: Person | None, workspace: Workspace) -> set[int]:
+    """Activities a person decides, signs off or asked approval on: an escalated approver (say the CEO)
+    must see the work they are asked to approve even when it is restricted."""
+    if person is None:
+        return set()
+    return set(
+        ApprovalRequest.objects.filter(workspace=workspace)
+        .filter(Q(approver=person) | Q(requested_by=person) | Q(signoffs__person=person))
+        .values_list("activity_id", flat=True)
+    )
+
+
 def can_view(user, activity: Activity) -> bool:
     if _is_admin(user, activity.workspace) or letters_of(user, activity):
+        return True
+    if activity.pk in _approving(person_for(user, activity.workspace), activity.workspace):
         return True
     if not Membership.objects.filter(user=user, workspace=activity.workspace, is_active=True).exists():
         return False
@@ -107,6 +122,7 @@ def visible_activities(user, workspace: Workspace):
         return qs.filter(restricted=False)
     holders = _holders(workspace)
     mine = [a.pk for a in qs if person.pk in set().union(*resolve(a, holders).values())]
+    mine += _approving(person, workspace)
     if person.is_external:
         return qs.filter(pk__in=mine)
     return qs.filter(Q(restricted=False) | Q(pk__in=mine))

@@ -266,3 +266,18 @@ def test_role_entries_stand_for_everyone_wearing_the_hat(team):
     raci_set(actor=team.alice, activity=act, role=sales, letters="R")
     assert raci.resolve(act)["R"] == {team.sam_p.pk}
     assert raci.can_edit_work(team.sam, act)
+
+
+@pytest.mark.django_db
+def test_escalated_approver_sees_restricted_work(team):
+    activity_update(actor=team.alice, activity=team.activity, restricted=True)
+    carl_seat = team.carl
+    raci_set(actor=team.alice, activity=team.activity, person=team.carl_p, letters="")  # Carl off the RACI
+    assert not raci.can_view(carl_seat, team.activity)
+    cmo = Role.objects.get(workspace=team.ws, key="cmo")
+    authority_set(actor=team.alice, workspace=team.ws, kind="budget", role=cmo, max_amount=Decimal("1000"))
+    approval_request(
+        actor=team.bob, activity=team.activity, kind="budget", summary="Big", amount=Decimal(10**6)
+    )
+    assert raci.can_view(carl_seat, team.activity)
+    assert team.activity in raci.visible_activities(carl_seat, team.ws)
