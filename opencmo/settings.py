@@ -50,9 +50,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "ninja",
     "opencmo.core",
     "opencmo.org",
+    "opencmo.strategy",
+    "opencmo.campaigns",
+    "opencmo.work",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +105,10 @@ if DATABASES["default"]["ENGINE"] not in {
         "OpenCMO supports sqlite:// and postgres:// only."
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (reminders, imports, model fits): Django's task framework stored in the app database,
+# run by `opencmo db_worker`; works the same on SQLite and PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "core.User"
 AUTH_PASSWORD_VALIDATORS = [

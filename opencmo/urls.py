@@ -42,6 +42,9 @@ workspace_urls = [
     path("org/", include("opencmo.org.chart_urls")),
     path("org/", include("opencmo.org.activity_urls")),
     path("inbox/", include("opencmo.core.inbox_urls")),
+    path("strategy/", include("opencmo.strategy.urls")),
+    path("campaigns/", include("opencmo.campaigns.urls")),
+    path("work/", include("opencmo.work.urls")),
 ]
 
 urlpatterns = [
@@ -52,4 +55,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("w/<slug:ws>/", include(workspace_urls)),
+    path("ical/", include("opencmo.campaigns.feed_urls")),
 ]

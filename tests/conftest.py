@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from opencmo.core.models import Access
+from opencmo.core.notifications import notify
 from opencmo.core.services import membership_add, workspace_create
-from opencmo.org.models import Role
+from opencmo.org.models import Role, RoleReview
 from opencmo.org.raci_services import activity_create, raci_set
 from opencmo.org.services import person_create, role_create
 
@@ -37,6 +38,9 @@ def seed_workspace(name: str, slug: str, admin, currency: str = "EUR"):
     newsletter = activity_create(actor=admin, workspace=workspace, name=f"{name} monthly newsletter")
     raci_set(actor=admin, activity=newsletter, person=boss, letters="A")
     raci_set(actor=admin, activity=newsletter, person=specialist, letters="R")
+    # One of every other workspace-scoped object, so the tenant-isolation walk can aim at each.
+    RoleReview.objects.create(workspace=workspace, held_by=admin, notes=f"{name} spring review")
+    notify(workspace=workspace, users=[admin], subject=f"Welcome to {name}")
     return workspace
 
 

@@ -189,7 +189,12 @@ class Activity(WorkspaceScoped):
         ordering = ["name"]
         verbose_name_plural = "activities"
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="activity_name_unique_in_workspace")
+            # Processes and deliverable types are named once; many tasks may share a title.
+            models.UniqueConstraint(
+                fields=["workspace", "name"],
+                condition=models.Q(kind__in=["process", "deliverable", "other"]),
+                name="activity_name_unique_in_workspace",
+            )
         ]
 
     def __str__(self) -> str:
@@ -242,12 +247,12 @@ class ApprovalRequest(WorkspaceScoped):
     kind = models.CharField(max_length=10, choices=DecisionKind.choices)
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     summary = models.CharField(max_length=300)
-    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    approver = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="approvals_to_decide")
+    requested_by = models.ForeignKey(Person, on_delete=models.RESTRICT, related_name="+")
+    approver = models.ForeignKey(Person, on_delete=models.RESTRICT, related_name="approvals_to_decide")
     route = models.JSONField(default=list, blank=True, help_text="Why this approver: the escalation path.")
     self_approval = models.BooleanField(default=False, help_text="The approver is approving their own work.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONSULTING)
-    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
 

@@ -42,12 +42,14 @@ def _check_fields(fields: dict, allowed: tuple[str, ...], what: str) -> None:
         raise ValidationError(f"Unknown {what} fields: {', '.join(sorted(unknown))}.")
 
 
-def _check_activity_name(workspace, name: str, exclude_pk=None) -> None:
-    if (
-        Activity.objects.filter(workspace=workspace, name__iexact=name.strip())
-        .exclude(pk=exclude_pk)
-        .exists()
-    ):
+NAMED_ONCE = ("process", "deliverable", "other")  # tasks and campaigns may repeat a title
+
+
+def _check_activity_name(workspace, name: str, kind: str, exclude_pk=None) -> None:
+    if kind not in NAMED_ONCE:
+        return
+    same = Activity.objects.filter(workspace=workspace, name__iexact=name.strip(), kind__in=NAMED_ONCE)
+    if same.exclude(pk=exclude_pk).exists():
         raise ValidationError({"name": f"There is already an activity called “{name.strip()}”."})
 
 
@@ -55,7 +57,7 @@ def _check_activity_name(workspace, name: str, exclude_pk=None) -> None:
 def activity_create(*, actor, workspace, **fields) -> Activity:
     require_member(actor, workspace, write=True)
     _check_fields(fields, ACTIVITY_FIELDS, "activity")
-    _check_activity_name(workspace, fields.get("name", ""))
+    _check_activity_name(workspace, fields.get("name", ""), fields.get("kind", Activity.Kind.PROCESS))
     activity = Activity(workspace=workspace, **fields)
     activity.full_clean(exclude=["workspace"])
     activity.save()
@@ -72,8 +74,13 @@ def activity_update(*, actor, activity: Activity, **fields) -> Activity:
             "Only the Responsible or Accountable people (or an administrator) may edit this."
         )
     _check_fields(fields, ACTIVITY_FIELDS, "activity")
-    if "name" in fields:
-        _check_activity_name(activity.workspace, fields["name"], exclude_pk=activity.pk)
+    if "name" in fields or "kind" in fields:
+        _check_activity_name(
+            activity.workspace,
+            fields.get("name", activity.name),
+            fields.get("kind", activity.kind),
+            exclude_pk=activity.pk,
+        )
     before = audit.snapshot(activity)
     for name, value in fields.items():
         setattr(activity, name, value)

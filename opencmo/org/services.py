@@ -4,12 +4,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from opencmo.core import audit
 from opencmo.core.models import Membership, Workspace
 from opencmo.core.permissions import require_admin
-from opencmo.org.models import BUILTIN_ROLES, Person, Role, RoleAssignment
+from opencmo.org.models import BUILTIN_ROLES, ApprovalRequest, Person, Role, RoleAssignment
 
 PERSON_FIELDS = ("name", "email", "title", "organisation", "reports_to", "user", "is_active")
 
@@ -169,5 +170,12 @@ def person_delete(*, actor, person: Person) -> None:
         audit.record_update(actor=actor, workspace=person.workspace, obj=report, before=before)
     for assignment in person.assignments.all():
         audit.record_delete(actor=actor, workspace=person.workspace, obj=assignment)
+    if ApprovalRequest.objects.filter(
+        Q(requested_by=person) | Q(approver=person) | Q(decided_by=person)
+    ).exists():
+        raise ValidationError(
+            f"{person.name} appears in approval decisions, which must stay on record; "
+            "mark them inactive instead of removing them."
+        )
     audit.record_delete(actor=actor, workspace=person.workspace, obj=person)
     person.delete()

@@ -108,7 +108,11 @@ def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
 @require_POST
 def person_delete(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = scoped_or_404(Person, request.workspace, person_pk)
-    services.person_delete(actor=request.user, person=person)
+    try:
+        services.person_delete(actor=request.user, person=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("person_detail", ws=request.workspace.slug, person_pk=person.pk)
     messages.success(request, f"{person.name} removed; their direct reports now report to their manager.")
     return redirect("people_list", ws=request.workspace.slug)
 

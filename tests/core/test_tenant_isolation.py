@@ -80,11 +80,42 @@ def test_every_route_is_scoped_or_declared_global():
     assert not unscoped, f"routes neither under a workspace nor declared global: {unscoped}"
 
 
-def _assert_not_found(client, url: str) -> None:
-    """404 for the methods the route serves; 405 (nothing served, nothing leaked) for the others."""
-    statuses = {
-        method: getattr(client, method)(url).status_code for method in ("get", "post", "patch", "delete")
-    }
+def _example(schema: dict, components: dict):
+    """A minimal valid value for a JSON schema, so API bodies pass validation and reach the view."""
+    if "$ref" in schema:
+        return _example(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    if "anyOf" in schema:
+        return _example(schema["anyOf"][0], components)
+    kind = schema.get("type")
+    if kind == "object":
+        required = schema.get("required", [])
+        return {k: _example(v, components) for k, v in schema.get("properties", {}).items() if k in required}
+    return {"integer": 1, "number": 1, "boolean": False, "array": [], "string": "x"}.get(kind)
+
+
+def _api_bodies(client) -> dict[tuple[str, str], dict]:
+    """(path pattern, method) -> example JSON body, from the OpenAPI schema."""
+    schema = client.get("/api/openapi.json").json()
+    components = schema.get("components", {}).get("schemas", {})
+    bodies = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content:
+                bodies[(re.sub(r"\{\w+\}", "{}", path), method)] = _example(content["schema"], components)
+    return bodies
+
+
+def _assert_not_found(client, url: str, route: str = "") -> None:
+    """404 for the methods the route serves; 405 (nothing served, nothing leaked) for the others.
+    API writes get a schema-valid body, so they are refused by scoping, not by validation."""
+    bodies = _api_bodies(client) if url.startswith("/api/") else {}
+    pattern = "/" + re.sub(r"<(?:\w+:)?\w+>", "{}", route)
+    statuses = {}
+    for method in ("get", "post", "put", "patch", "delete"):
+        body = bodies.get((pattern, method))
+        kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+        statuses[method] = getattr(client, method)(url, **kwargs).status_code
     assert set(statuses.values()) <= {404, 405} and 404 in statuses.values(), f"{url}: {statuses}"
 
 
@@ -98,7 +129,7 @@ def test_foreign_workspace_is_not_found(route, client, alice, acme, globex):
     """Alice administers Acme; every Globex page is a 404 to her, whatever the method."""
     client.force_login(alice)
     url = "/" + _fill(route, "globex", globex)
-    _assert_not_found(client, url)
+    _assert_not_found(client, url, route)
 
 
 @pytest.mark.django_db
@@ -107,7 +138,7 @@ def test_foreign_object_in_own_workspace_is_not_found(route, client, alice, acme
     """Alice's own workspace with a Globex object's id: still 404, never Globex's data."""
     client.force_login(alice)
     url = "/" + _fill(route, "acme", globex)
-    _assert_not_found(client, url)
+    _assert_not_found(client, url, route)
 
 
 @pytest.mark.django_db

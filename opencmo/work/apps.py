@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkConfig(AppConfig):
+    name = "opencmo.work"
+    label = "work"
+    verbose_name = "Work"
