@@ -98,11 +98,11 @@ def _api_bodies(client) -> dict[tuple[str, str], dict]:
     schema = client.get("/api/openapi.json").json()
     components = schema.get("components", {}).get("schemas", {})
     bodies = {}
-    for path, operations in schema["paths"].items():
+    for api_path, operations in schema["paths"].items():
         for method, operation in operations.items():
             content = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if content:
-                bodies[(re.sub(r"\{\w+\}", "{}", path), method)] = _example(content["schema"], components)
+                bodies[(re.sub(r"\{\w+\}", "{}", api_path), method)] = _example(content["schema"], components)
     return bodies
 
 
