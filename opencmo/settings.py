@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "opencmo.strategy",
     "opencmo.campaigns",
     "opencmo.work",
+    "opencmo.budget",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,7 @@ workspace_urls = [
     path("strategy/", include("opencmo.strategy.urls")),
     path("campaigns/", include("opencmo.campaigns.urls")),
     path("work/", include("opencmo.work.urls")),
+    path("budget/", include("opencmo.budget.urls")),
 ]
 
 urlpatterns = [

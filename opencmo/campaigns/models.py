@@ -105,3 +105,24 @@ class CalendarFeed(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} in {self.workspace}"
+
+
+class PlatformCampaign(WorkspaceScoped):
+    """Links a campaign as an ad platform (or UTM tag) names it to our campaign, so imported spend and
+    results land on the right campaign. Unmapped names wait in the unmatched queue."""
+
+    platform = models.CharField(max_length=40, help_text="google_ads, meta, linkedin, ga4_utm, …")
+    external_id = models.CharField(max_length=255, blank=True)
+    external_name = models.CharField(max_length=255)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="platform_campaigns")
+
+    class Meta:
+        ordering = ["platform", "external_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_name"], name="platform_campaign_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.external_name} → {self.campaign}"

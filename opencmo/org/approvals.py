@@ -10,6 +10,7 @@
    allows recorded self-approval (one-person teams), in which case the approver must write why.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,19 @@ from opencmo.core.notifications import notify
 from opencmo.org import raci
 from opencmo.org.models import ApprovalRequest, DecisionAuthority, DecisionKind, Person, SignOff
 from opencmo.org.raci_services import activity_url
+
+
+# Called inside the deciding transaction with (request, actor) once a request is approved or rejected, so
+# the thing it was about (a budget reallocation, a campaign launch) follows the decision atomically.
+# Modules register in their AppConfig.ready().
+DecisionHook = Callable[[ApprovalRequest, object], None]
+_decision_hooks: list[DecisionHook] = []
+
+
+def on_decision(hook: DecisionHook) -> DecisionHook:
+    if hook not in _decision_hooks:
+        _decision_hooks.append(hook)
+    return hook
 
 
 def authority_of(person: Person, kind: str) -> tuple[bool, Decimal | None]:
@@ -81,8 +95,10 @@ def _the_accountable(activity) -> Person:
 
 @transaction.atomic
 def approval_request(
-    *, actor, activity, kind: str, summary: str, amount: Decimal | None = None
+    *, actor, activity, kind: str, summary: str, amount: Decimal | None = None, allow_parallel: bool = False
 ) -> ApprovalRequest:
+    """Ask for approval. `allow_parallel` lets callers that track their own requests (budget
+    reallocations) keep several open on one activity."""
     workspace = activity.workspace
     requester = raci.person_for(actor, workspace)
     if requester is None or not raci.letters_of(actor, activity) & {"R", "A"}:
@@ -93,7 +109,10 @@ def approval_request(
         raise ValidationError({"amount": "A budget request needs a positive amount."})
     if not summary.strip():
         raise ValidationError({"summary": "Say what is to be approved."})
-    if activity.approval_requests.filter(status__in=["consulting", "pending"]).exists():
+    if (
+        not allow_parallel
+        and activity.approval_requests.filter(status__in=["consulting", "pending"]).exists()
+    ):
         raise ValidationError("This activity already has an open approval request.")
 
     accountable = _the_accountable(activity)
@@ -182,6 +201,8 @@ def signoff_answer(*, actor, signoff: SignOff, agree: bool, comment: str = "") -
         request.decided_by, request.decided_at = signoff.person, timezone.now()
         request.decision_comment = f"Objection from {signoff.person.name}: {signoff.comment}"
         request.save()
+        for hook in _decision_hooks:
+            hook(request, actor)
         notify(
             workspace=request.workspace,
             users=[request.requested_by.user],
@@ -221,6 +242,8 @@ def approval_decide(*, actor, request: ApprovalRequest, approve: bool, comment: 
     )
     request.save()
     audit.record_update(actor=actor, workspace=request.workspace, obj=request, before=before)
+    for hook in _decision_hooks:
+        hook(request, actor)
     verdict = "approved" if approve else "rejected"
     users = [request.requested_by.user] + [
         p.user
