@@ -24,7 +24,6 @@ from opencmo.org import raci
 from opencmo.org.models import ApprovalRequest, DecisionAuthority, DecisionKind, Person, SignOff
 from opencmo.org.raci_services import activity_url
 
-
 # Called inside the deciding transaction with (request, actor) once a request is approved or rejected, so
 # the thing it was about (a budget reallocation, a campaign launch) follows the decision atomically.
 # Modules register in their AppConfig.ready().
