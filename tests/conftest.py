@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from opencmo.core.models import Access
 from opencmo.core.notifications import notify
 from opencmo.core.services import membership_add, workspace_create
-from opencmo.org.models import Role, RoleReview
+from opencmo.org.models import Person, Role, RoleReview
 from opencmo.org.raci_services import activity_create, raci_set
 from opencmo.org.services import person_create, role_create
 
@@ -42,6 +42,103 @@ def seed_workspace(name: str, slug: str, admin, currency: str = "EUR"):
     RoleReview.objects.create(workspace=workspace, held_by=admin, notes=f"{name} spring review")
     notify(workspace=workspace, users=[admin], subject=f"Welcome to {name}")
     return workspace
+
+
+def seed_plan_objects(workspace, admin) -> None:
+    """Strategy, campaign, work and budget rows for the tenant-isolation walk, made directly (not through
+    services) so the walk does not depend on the behaviour under test."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from opencmo.budget import models as budget
+    from opencmo.campaigns import models as campaigns
+    from opencmo.strategy import models as strategy
+    from opencmo.work import models as work
+
+    ws, d0, d1 = workspace, dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    name = workspace.name
+    boss = Person.objects.get(workspace=ws, user=admin)
+    specialist = Person.objects.get(workspace=ws, name=f"{name} Specialist")
+    goal = strategy.CompanyGoal.objects.create(workspace=ws, title=f"{name} grows")
+    objective = strategy.Objective.objects.create(
+        workspace=ws, title=f"{name} leads", start_date=d0, end_date=d1, owner=boss
+    )
+    objective.goals.add(goal)
+    kpi = strategy.Kpi.objects.create(
+        workspace=ws, objective=objective, name="Leads", target=100, period_start=d0, period_end=d1
+    )
+    strategy.KpiActual.objects.create(workspace=ws, kpi=kpi, date=d0, value=5)
+    segment = strategy.Segment.objects.create(workspace=ws, name=f"{name} retailers")
+    strategy.StrategyVersion.objects.create(workspace=ws, number=1, status="approved", positioning="Warm")
+    channel = campaigns.Channel.objects.create(workspace=ws, key="email", name="Email", is_builtin=True)
+    campaign_activity = activity_create(actor=None, workspace=ws, name=f"{name} spring", kind="campaign")
+    campaign = campaigns.Campaign.objects.create(
+        workspace=ws,
+        name=f"{name} spring",
+        code="spring",
+        start_date=d0,
+        end_date=d1,
+        segment=segment,
+        activity=campaign_activity,
+    )
+    campaign.objectives.add(objective)
+    campaign.channels.add(channel)
+    campaigns.ExpectedResult.objects.create(workspace=ws, campaign=campaign, kpi=kpi, value=10)
+    campaigns.CalendarFeed.objects.create(workspace=ws, user=admin, token_hash=f"{ws.slug}-feed-hash")
+    campaigns.PlatformCampaign.objects.create(
+        workspace=ws, platform="meta", external_name="Spring", campaign=campaign
+    )
+    task_activity = activity_create(actor=None, workspace=ws, name=f"{name} banner", kind="task")
+    raci_set(actor=None, activity=task_activity, person=boss, letters="A")
+    raci_set(actor=None, activity=task_activity, person=specialist, letters="R")
+    task = work.Task.objects.create(
+        workspace=ws, title=f"{name} banner", campaign=campaign, activity=task_activity
+    )
+    work.ChecklistItem.objects.create(workspace=ws, task=task, text="Draft")
+    work.Comment.objects.create(workspace=ws, task=task, author=admin, body="Looks good")
+    attachment = work.Attachment(
+        workspace=ws,
+        task=task,
+        original_name="brief.txt",
+        content_type="text/plain",
+        size=5,
+        uploaded_by=admin,
+    )
+    attachment.file.save("brief.txt", ContentFile(b"brief"), save=True)
+    plan_activity = activity_create(actor=None, workspace=ws, name=f"Budget {name} 2026")
+    raci_set(actor=None, activity=plan_activity, person=boss, letters="A")
+    plan = budget.BudgetPlan.objects.create(
+        workspace=ws, name="2026", start_date=d0, end_date=d1, activity=plan_activity
+    )
+    root = budget.BudgetLine.objects.create(workspace=ws, plan=plan, level="total", name="Total", amount=1000)
+    line = budget.BudgetLine.objects.create(
+        workspace=ws, plan=plan, parent=root, level="channel", name="Email", channel=channel, amount=400
+    )
+    budget.MonthlyAmount.objects.create(workspace=ws, line=line, month=d0, planned=Decimal("400"))
+    budget.Commitment.objects.create(workspace=ws, line=line, supplier="Printer", month=d0, amount=50)
+    budget.ExchangeRate.objects.create(workspace=ws, currency="USD", date=d0, rate=Decimal("10.5"))
+    budget.SpendEntry.objects.create(
+        workspace=ws,
+        date=d0,
+        amount=20,
+        currency="USD",
+        rate=Decimal("10.5"),
+        amount_base=210,
+        campaign=campaign,
+        channel=channel,
+        line=line,
+    )
+    budget.ReallocationRequest.objects.create(
+        workspace=ws,
+        plan=plan,
+        from_line=root,
+        to_line=line,
+        amount=10,
+        reason="More email",
+        requested_by=boss,
+    )
 
 
 @pytest.fixture

@@ -29,25 +29,25 @@ def rules_policy(workspace: Workspace) -> rules.Policy:
     return rules.Policy(p.max_accountable, p.max_responsible_open, p.allow_recorded_self_approval)
 
 
-def _holders(workspace: Workspace) -> dict[int, set[int]]:
+def holders(workspace: Workspace) -> dict[int, set[int]]:
     """role id -> ids of active people wearing it."""
-    holders: dict[int, set[int]] = defaultdict(set)
+    found: dict[int, set[int]] = defaultdict(set)
     for role_id, person_id in Person.roles.through.objects.filter(
         workspace=workspace, person__is_active=True
     ).values_list("role_id", "person_id"):
-        holders[role_id].add(person_id)
-    return holders
+        found[role_id].add(person_id)
+    return found
 
 
-def resolve(activity: Activity, holders: dict[int, set[int]] | None = None) -> dict[str, set[int]]:
+def resolve(activity: Activity, wearers: dict[int, set[int]] | None = None) -> dict[str, set[int]]:
     """Letter -> person ids, with roles expanded to the active people wearing them."""
-    holders = holders if holders is not None else _holders(activity.workspace)
+    wearers = wearers if wearers is not None else holders(activity.workspace)
     letters: dict[str, set[int]] = {letter: set() for letter in "RACI"}
     for entry in activity.raci.all():
         if entry.person_id is not None:
             letters[entry.letter].add(entry.person_id)
         else:
-            letters[entry.letter] |= holders.get(entry.role_id, set())
+            letters[entry.letter] |= wearers.get(entry.role_id, set())
     return letters
 
 
@@ -120,8 +120,8 @@ def visible_activities(user, workspace: Workspace):
     person = person_for(user, workspace)
     if person is None:
         return qs.filter(restricted=False)
-    holders = _holders(workspace)
-    mine = [a.pk for a in qs if person.pk in set().union(*resolve(a, holders).values())]
+    wearers = holders(workspace)
+    mine = [a.pk for a in qs if person.pk in set().union(*resolve(a, wearers).values())]
     mine += _approving(person, workspace)
     if person.is_external:
         return qs.filter(pk__in=mine)
@@ -158,7 +158,7 @@ def health(workspace: Workspace) -> Health:
         )
         for p in people.values()
     }
-    holders = _holders(workspace)
+    wearers = holders(workspace)
     activities = {a.pk: a for a in Activity.objects.filter(workspace=workspace).prefetch_related("raci")}
     facts_activities, roles_on_raci = [], set()
     for activity in activities.values():
@@ -166,13 +166,13 @@ def health(workspace: Workspace) -> Health:
         for entry in activity.raci.all():
             if entry.role_id is not None:
                 roles_on_raci.add(role_by_id[entry.role_id].key)
-                if not holders.get(entry.role_id):
+                if not wearers.get(entry.role_id):
                     unheld[entry.letter].add(role_by_id[entry.role_id].name)
         facts_activities.append(
             rules.ActivityFacts(
                 activity.pk,
                 activity.name,
-                {k: frozenset(v) for k, v in resolve(activity, holders).items()},
+                {k: frozenset(v) for k, v in resolve(activity, wearers).items()},
                 activity.is_open,
                 activity.creates_leads,
                 {k: frozenset(v) for k, v in unheld.items()},

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from opencmo.core.models import Membership
+from tests.conftest import seed_plan_objects
 
 # Pages that are not inside a workspace, and why they are safe.
 GLOBAL_ROUTES = {
@@ -22,6 +23,7 @@ GLOBAL_ROUTES = {
     "api/": "API root: links to the schema, no data",
     "api/openapi.json": "schema, no data",
     "api/docs": "schema browser, no data",
+    "ical/<str:token>.ics": "secret-token iCal feed; the token is the credential (tests/campaigns)",
 }
 GLOBAL_PREFIXES = ("accounts/", "admin/", "static/")  # auth pages; Django admin is superuser-only
 
@@ -66,6 +68,13 @@ def _fill(route: str, ws: str, objects_from) -> str:
 
 def _is_workspace_route(route: str) -> bool:
     return bool(re.search(r"<(?:\w+:)?ws>", route))
+
+
+@pytest.fixture
+def globex_full(globex, eve):
+    """Globex with one object of every kind a route can name."""
+    seed_plan_objects(globex, eve)
+    return globex
 
 
 @pytest.mark.django_db
@@ -125,19 +134,19 @@ def _workspace_routes():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", _workspace_routes())
-def test_foreign_workspace_is_not_found(route, client, alice, acme, globex):
+def test_foreign_workspace_is_not_found(route, client, alice, acme, globex_full):
     """Alice administers Acme; every Globex page is a 404 to her, whatever the method."""
     client.force_login(alice)
-    url = "/" + _fill(route, "globex", globex)
+    url = "/" + _fill(route, "globex", globex_full)
     _assert_not_found(client, url, route)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", [r for r in _workspace_routes() if re.search(r"<(?:\w+:)?\w+_pk>", r)])
-def test_foreign_object_in_own_workspace_is_not_found(route, client, alice, acme, globex):
+def test_foreign_object_in_own_workspace_is_not_found(route, client, alice, acme, globex_full):
     """Alice's own workspace with a Globex object's id: still 404, never Globex's data."""
     client.force_login(alice)
-    url = "/" + _fill(route, "acme", globex)
+    url = "/" + _fill(route, "acme", globex_full)
     _assert_not_found(client, url, route)
 
 
