@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "opencmo.campaigns",
     "opencmo.work",
     "opencmo.budget",
+    "opencmo.crm",
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,7 @@ workspace_urls = [
     path("campaigns/", include("opencmo.campaigns.urls")),
     path("work/", include("opencmo.work.urls")),
     path("budget/", include("opencmo.budget.urls")),
+    path("customers/", include("opencmo.crm.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""Contacts, companies, lifecycle, consent and feedback (see the CRM issue)."""
