@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "opencmo.core.middleware.OverflowGuardMiddleware",
 ]
 
 ROOT_URLCONF = "opencmo.urls"

@@ -191,3 +191,12 @@ def test_the_walk_catches_an_unscoped_page(client, alice, acme, globex, settings
     assert [r for r in _workspace_routes()] == ["w/<slug:ws>/leak/"]
     with pytest.raises(AssertionError, match="leak"):
         _assert_not_found(client, "/" + _fill("w/<slug:ws>/leak/", "globex", globex))
+
+
+@pytest.mark.django_db
+def test_absurd_ids_are_refused_not_crashed(client, alice, acme):
+    client.force_login(alice)
+    huge = "9" * 30
+    assert client.get(f"/w/acme/org/people/{huge}/").status_code in {400, 404}
+    response = client.post("/w/acme/org/people/new/", {"name": "X", "reports_to": huge, "is_active": "on"})
+    assert response.status_code in {200, 400}
