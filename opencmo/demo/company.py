@@ -6,15 +6,18 @@ Names are drawn from Nordic name pools with a seeded RNG so every run builds the
 Later issues extend `build` with objectives, campaigns, budgets, spend and customer events.
 """
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from opencmo.core.models import Access, Workspace
 from opencmo.core.services import membership_add, workspace_create
+from opencmo.demo.plan import build_strategy
 from opencmo.org.approvals import approval_request
 from opencmo.org.models import Activity, DecisionKind, Person, Role
 from opencmo.org.raci_services import activity_create, authority_set, policy_update, raci_set
@@ -333,7 +336,9 @@ def remove() -> None:
 
 
 @transaction.atomic
-def build(seed: int = 2026) -> list[Workspace]:
+def build(seed: int = 2026, today: dt.date | None = None) -> list[Workspace]:
+    """Build the demo. Plans are placed around `today` (default: the real date) so the demo is current."""
+    today = today or timezone.localdate()
     rng = random.Random(seed)
     seats = list({s.key: s for s in MAIN_TEAM + SISTER_TEAM}.values())  # agency seats appear in both teams
     names = dict(zip((s.key for s in seats), _names(rng, len(seats)), strict=True))
@@ -349,6 +354,7 @@ def build(seed: int = 2026) -> list[Workspace]:
     )
     main_people = _staff_team(main, MAIN_TEAM, users, names)
     _main_raci(main, main_people)
+    build_strategy(main, main_people, seed=seed, today=today)
 
     sister = workspace_create(
         actor=None,
