@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "opencmo.work",
     "opencmo.budget",
     "opencmo.crm",
+    "opencmo.data",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,7 @@ workspace_urls = [
     path("work/", include("opencmo.work.urls")),
     path("budget/", include("opencmo.budget.urls")),
     path("customers/", include("opencmo.crm.urls")),
+    path("data/", include("opencmo.data.urls")),
 ]
 
 urlpatterns = [
@@ -58,4 +59,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("w/<slug:ws>/", include(workspace_urls)),
     path("ical/", include("opencmo.campaigns.feed_urls")),
+    path("collect/", include("opencmo.data.collect_urls")),
 ]

@@ -1,0 +1,1 @@
+"""Import runs and first-party collection settings (see the data-import issue)."""
