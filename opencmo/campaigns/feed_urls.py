@@ -1,5 +1,9 @@
 """Secret-token iCal feeds, outside /w/: calendar apps cannot log in, the token is the credential."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from opencmo.campaigns import views
+
+urlpatterns = [
+    path("<str:token>.ics", views.ical_feed, name="ical_feed"),
+]
