@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from opencmo.core.models import Access, Workspace
 from opencmo.core.services import membership_add, workspace_create
+from opencmo.demo.campaigns import build_campaigns
 from opencmo.demo.plan import build_strategy
 from opencmo.org.approvals import approval_request
 from opencmo.org.models import Activity, DecisionKind, Person, Role
@@ -354,7 +355,8 @@ def build(seed: int = 2026, today: dt.date | None = None) -> list[Workspace]:
     )
     main_people = _staff_team(main, MAIN_TEAM, users, names)
     _main_raci(main, main_people)
-    build_strategy(main, main_people, seed=seed, today=today)
+    objectives = build_strategy(main, main_people, seed=seed, today=today)
+    build_campaigns(main, main_people, objectives, seed=seed, today=today)
 
     sister = workspace_create(
         actor=None,
