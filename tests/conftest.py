@@ -54,6 +54,7 @@ def seed_plan_objects(workspace, admin) -> None:
 
     from opencmo.budget import models as budget
     from opencmo.campaigns import models as campaigns
+    from opencmo.data.models import CollectSite, ImportRun
     from opencmo.strategy import models as strategy
     from opencmo.work import models as work
 
@@ -130,6 +131,15 @@ def seed_plan_objects(workspace, admin) -> None:
         channel=channel,
         line=line,
     )
+    ImportRun.objects.create(
+        workspace=ws,
+        kind="google_ads",
+        filename="report.csv",
+        fingerprint="0" * 64,
+        status="checked",
+        created_by=admin,
+    )
+    CollectSite.objects.create(workspace=ws, name=f"{name} site", origin=f"https://{ws.slug}.example")
     budget.ReallocationRequest.objects.create(
         workspace=ws,
         plan=plan,

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from opencmo.core.models import AuditEvent, Workspace
 
@@ -18,6 +19,8 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or None  # the stored path, not the file object
     return value
 
 

@@ -1,5 +1,7 @@
 """The public first-party collection endpoint, outside /w/ (sites post to it without a login)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from opencmo.data.collect import collect
+
+urlpatterns = [path("", collect, name="collect")]

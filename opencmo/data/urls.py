@@ -1,5 +1,15 @@
-"""Routes under /w/<ws>/data/ (filled by the import pages)."""
+"""Routes under /w/<ws>/data/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from opencmo.data import views
+
+urlpatterns = [
+    path("", views.data_home, name="data_home"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("runs/<int:importrun_pk>/", views.import_run_detail, name="import_run_detail"),
+    path("runs/<int:importrun_pk>/import/", views.import_run_again, name="import_run_again"),
+    path("remap/", views.store_remap, name="data_store_remap"),
+    path("sites/new/", views.collect_site_create, name="collect_site_create"),
+    path("sites/<int:collectsite_pk>/", views.collect_site_edit, name="collect_site_edit"),
+]

@@ -15,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from opencmo.budget import demo as budget_demo
 from opencmo.core.models import Access, Workspace
 from opencmo.core.services import membership_add, workspace_create
 from opencmo.demo.campaigns import build_campaigns
 from opencmo.demo.plan import build_strategy
+from opencmo.demo.work import build_work
 from opencmo.org.approvals import approval_request
 from opencmo.org.models import Activity, DecisionKind, Person, Role
 from opencmo.org.raci_services import activity_create, authority_set, policy_update, raci_set
@@ -337,8 +339,9 @@ def remove() -> None:
 
 
 @transaction.atomic
-def build(seed: int = 2026, today: dt.date | None = None) -> list[Workspace]:
-    """Build the demo. Plans are placed around `today` (default: the real date) so the demo is current."""
+def build(seed: int = 2026, today: dt.date | None = None, *, light: bool = False) -> list[Workspace]:
+    """Build the demo. Plans are placed around `today` (default: the real date) so the demo is current.
+    `light` (browser tests) keeps two tasks per campaign and skips the two years of budget history."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
     seats = list({s.key: s for s in MAIN_TEAM + SISTER_TEAM}.values())  # agency seats appear in both teams
@@ -356,7 +359,10 @@ def build(seed: int = 2026, today: dt.date | None = None) -> list[Workspace]:
     main_people = _staff_team(main, MAIN_TEAM, users, names)
     _main_raci(main, main_people)
     objectives = build_strategy(main, main_people, seed=seed, today=today)
-    build_campaigns(main, main_people, objectives, seed=seed, today=today)
+    campaigns = build_campaigns(main, main_people, objectives, seed=seed, today=today)
+    build_work(campaigns, main_people, seed=seed, today=today, per_campaign=2 if light else None)
+    if not light:
+        budget_demo.build(main, seed=seed, today=today)
 
     sister = workspace_create(
         actor=None,

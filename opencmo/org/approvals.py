@@ -24,8 +24,9 @@ from opencmo.org import raci
 from opencmo.org.models import ApprovalRequest, DecisionAuthority, DecisionKind, Person, SignOff
 from opencmo.org.raci_services import activity_url
 
-# Called inside the deciding transaction with (request, actor) once a request is approved or rejected, so
-# the thing it was about (a budget reallocation, a campaign launch) follows the decision atomically.
+# Called inside the deciding transaction with (request, actor) once a request is approved, rejected or
+# withdrawn, so the thing it was about (a budget reallocation, a campaign launch, a deliverable) follows
+# the decision atomically.
 # Modules register in their AppConfig.ready().
 DecisionHook = Callable[[ApprovalRequest, object], None]
 _decision_hooks: list[DecisionHook] = []
@@ -272,4 +273,6 @@ def approval_withdraw(*, actor, request: ApprovalRequest) -> ApprovalRequest:
     request.status = ApprovalRequest.Status.WITHDRAWN
     request.save()
     audit.record_update(actor=actor, workspace=request.workspace, obj=request, before=before)
+    for hook in _decision_hooks:  # the thing it was about (a reallocation) is withdrawn with it
+        hook(request, actor)
     return request

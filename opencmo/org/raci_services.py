@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from opencmo.core import audit
@@ -27,7 +27,19 @@ POLICY_FIELDS = ("max_accountable", "max_responsible_open", "allow_recorded_self
 
 
 def activity_url(activity: Activity) -> str:
-    return reverse("activity_detail", kwargs={"ws": activity.workspace.slug, "activity_pk": activity.pk})
+    """Where a person sees this activity's work: the task or campaign page if it is one, else its own."""
+    ws = activity.workspace.slug
+    for related, name, kwarg in (
+        ("task", "task_detail", "task_pk"),
+        ("campaign", "campaign_detail", "campaign_pk"),
+    ):
+        owner = getattr(activity, related, None) if hasattr(activity, related) else None
+        if owner is not None:
+            try:
+                return reverse(name, kwargs={"ws": ws, kwarg: owner.pk})
+            except NoReverseMatch:
+                break
+    return reverse("activity_detail", kwargs={"ws": ws, "activity_pk": activity.pk})
 
 
 def _users_with(activity: Activity, letters: str) -> list:

@@ -5,3 +5,9 @@ class WorkConfig(AppConfig):
     name = "opencmo.work"
     label = "work"
     verbose_name = "Work"
+
+    def ready(self) -> None:
+        from opencmo.org.approvals import on_decision
+        from opencmo.work.services import on_approval_decided
+
+        on_decision(on_approval_decided)

@@ -60,7 +60,7 @@ def shot(page):
 def demo(transactional_db):
     from opencmo.demo import company
 
-    company.build()
+    company.build(light=True)
     return company
 
 

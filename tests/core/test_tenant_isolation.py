@@ -24,6 +24,7 @@ GLOBAL_ROUTES = {
     "api/openapi.json": "schema, no data",
     "api/docs": "schema browser, no data",
     "ical/<str:token>.ics": "secret-token iCal feed; the token is the credential (tests/campaigns)",
+    "collect/": "public first-party collector: site key and origin checked, no workspace in the URL",
 }
 GLOBAL_PREFIXES = ("accounts/", "admin/", "static/")  # auth pages; Django admin is superuser-only
 

@@ -1,0 +1,52 @@
+"""Reads for the data pages, always within one workspace."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from opencmo.analytics.store import TABLES, StoreError
+from opencmo.core.models import Workspace
+from opencmo.data.models import CollectSite, ImportRun
+
+
+def import_runs(workspace: Workspace, *, kind: str = "", status: str = "") -> QuerySet[ImportRun]:
+    runs = ImportRun.objects.filter(workspace=workspace).select_related("created_by")
+    if kind:
+        runs = runs.filter(kind=kind)
+    if status:
+        runs = runs.filter(status=status)
+    return runs
+
+
+def collect_sites(workspace: Workspace) -> QuerySet[CollectSite]:
+    return CollectSite.objects.filter(workspace=workspace)
+
+
+def store_summary(workspace: Workspace) -> dict:
+    """Row counts per store table and the date span of ad data / events (empty when no store yet)."""
+    from opencmo.data.services import open_store
+
+    path = open_store(workspace).path
+    summary: dict = {"exists": bool(path and path.exists()), "tables": {t: 0 for t in TABLES}, "spans": {}}
+    if not summary["exists"]:
+        return summary
+    try:
+        with open_store(workspace, read_only=True, timeout=5) as store:
+            for table in TABLES:
+                summary["tables"][table] = store.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            spans = {
+                "ad_performance": "SELECT min(day), max(day) FROM ad_performance",
+                "events": "SELECT min(ts)::DATE, max(ts)::DATE FROM events",
+            }
+            for table, sql in spans.items():
+                low, high = store.execute(sql).fetchone()
+                if low:
+                    summary["spans"][table] = (low, high)
+            summary["unmapped_spend"] = store.execute(
+                """SELECT platform, campaign_external, currency, sum(spend) AS spend, min(day), max(day)
+                   FROM ad_performance WHERE campaign_id IS NULL
+                   GROUP BY ALL ORDER BY spend DESC LIMIT 50"""
+            ).fetchall()
+    except StoreError as error:
+        summary["error"] = str(error)
+    return summary
