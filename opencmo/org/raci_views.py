@@ -120,6 +120,9 @@ class Grid:
     def __init__(self, request: HttpRequest, by: str):
         self.workspace, self.user = request.workspace, request.user
         self.by = "roles" if by == "roles" else "people"
+        kind = request.GET.get("kind", "")
+        self.kind = kind if kind in Activity.Kind.values else ""
+        self.kind_choices = Activity.Kind.choices
         self.is_admin = request.membership.is_admin
         self.read_only = request.membership.access == Access.VIEWER
         people = list(
@@ -167,7 +170,12 @@ class Grid:
         return self.me is not None and self.me.pk in raci.resolve(activity, self.holders)["A"]
 
     def activities(self):
-        return raci.visible_activities(self.user, self.workspace)
+        """The matrix rows: processes, deliverable types, campaigns and plans by default; tasks (hundreds of
+        them, each with its RACI on its own page) only when asked for with ?kind=task."""
+        activities = raci.visible_activities(self.user, self.workspace)
+        if self.kind:
+            return activities.filter(kind=self.kind)
+        return activities.exclude(kind=Activity.Kind.TASK)
 
     def row(self, activity: Activity, health: raci.Health, refused: dict | None = None) -> Row:
         direct: dict[str, set[str]] = {}

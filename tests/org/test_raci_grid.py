@@ -225,3 +225,12 @@ def test_grid_only_answers_get_and_post_where_meant(client, alice, acme):
     client.force_login(alice)
     assert client.post(GRID).status_code == 405
     assert client.get(cell_url(newsletter(acme))).status_code == 405
+
+
+@pytest.mark.django_db
+def test_tasks_are_rows_only_when_asked_for(client, alice, acme):
+    activity_create(actor=alice, workspace=acme, name="Write the spring post", kind="task")
+    client.force_login(alice)
+    assert "Write the spring post" not in client.get("/w/acme/org/raci/").content.decode()
+    tasks_only = client.get("/w/acme/org/raci/?kind=task").content.decode()
+    assert "Write the spring post" in tasks_only and "Acme monthly newsletter" not in tasks_only
