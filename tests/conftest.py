@@ -57,6 +57,7 @@ def seed_plan_objects(workspace, admin) -> None:
     from opencmo.data.models import CollectSite, ImportRun
     from opencmo.strategy import models as strategy
     from opencmo.work import models as work
+    from tests.crm.seed import seed_crm_objects
 
     ws, d0, d1 = workspace, dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     name = workspace.name
@@ -140,6 +141,7 @@ def seed_plan_objects(workspace, admin) -> None:
         created_by=admin,
     )
     CollectSite.objects.create(workspace=ws, name=f"{name} site", origin=f"https://{ws.slug}.example")
+    seed_crm_objects(ws, admin)
     budget.ReallocationRequest.objects.create(
         workspace=ws,
         plan=plan,

@@ -61,11 +61,11 @@ class BudgetLine(WorkspaceScoped):
     level = models.CharField(max_length=9, choices=Level.choices)
     name = models.CharField(max_length=200)
     objective = models.ForeignKey(
-        Objective, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Objective, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
-    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines"
+        Campaign, null=True, blank=True, on_delete=models.RESTRICT, related_name="budget_lines"
     )
     amount = models.DecimalField(**MONEY, default=0, help_text="Planned for the whole period.")
     accountable = models.ForeignKey(
@@ -155,10 +155,10 @@ class SpendEntry(WorkspaceScoped):
     rate = models.DecimalField(max_digits=18, decimal_places=8, default=1)
     amount_base = models.DecimalField(**MONEY, help_text="In the workspace currency.")
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="spend"
+        Campaign, null=True, blank=True, on_delete=models.RESTRICT, related_name="spend"
     )
     channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="spend"
+        Channel, null=True, blank=True, on_delete=models.RESTRICT, related_name="spend"
     )
     line = models.ForeignKey(
         BudgetLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="spend"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from opencmo.budget import demo as budget_demo
 from opencmo.core.models import Access, Workspace
 from opencmo.core.services import membership_add, workspace_create
+from opencmo.crm.demo import build_contacts
 from opencmo.demo.campaigns import build_campaigns
 from opencmo.demo.plan import build_strategy
 from opencmo.demo.work import build_work
@@ -363,6 +364,7 @@ def build(seed: int = 2026, today: dt.date | None = None, *, light: bool = False
     build_work(campaigns, main_people, seed=seed, today=today, per_campaign=2 if light else None)
     if not light:
         budget_demo.build(main, seed=seed, today=today)
+    build_contacts(main, seed=seed, count=120 if light else 3000)
 
     sister = workspace_create(
         actor=None,
