@@ -53,11 +53,11 @@ test: install
 	$(MAKE) test-postgres
 
 test-sqlite: install
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2
 
 # Unit and view tests again on the real PostgreSQL server (pytest-django makes a throwaway test database).
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 -m "not browser"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
