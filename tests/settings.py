@@ -4,7 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("OPENCMO_DATA_DIR", tempfile.mkdtemp(prefix="opencmo-test-"))
+# Always a fresh data directory per test process (each xdist worker too): tests never touch ./var, and
+# parallel workers never share analytics store files.
+os.environ["OPENCMO_DATA_DIR"] = tempfile.mkdtemp(prefix="opencmo-test-")
 
 from opencmo.settings import *  # noqa: F403
 from opencmo.settings import STORAGES
