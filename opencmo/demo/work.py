@@ -66,12 +66,12 @@ def _progress(task: Task, doer: Person, accountable: Person, today: dt.date, rng
     if days_left > 3:
         return task
     late = rng.random() < 0.12  # some work slips
-    if late and days_left > -30:
+    if late and days_left > -60:
         return work.task_move(actor=None, task=task, status="doing", position=0)
     if task.kind == "deliverable":
         work.task_approval_request(actor=doer.user, task=task, summary=f"Approve: {task.title}")
-        if days_left > -2:
-            return Task.objects.get(pk=task.pk)  # waiting for the Accountable person's approval
+        if days_left > -2 or (days_left > -60 and rng.random() < 0.5):
+            return Task.objects.get(pk=task.pk)  # in review, waiting for the Accountable person's approval
         request = task.activity.approval_requests.get(status="pending")
         approval_decide(actor=request.approver.user, request=request, approve=True, comment="Good to go.")
     return work.task_move(actor=None, task=Task.objects.get(pk=task.pk), status="done", position=0)
