@@ -340,9 +340,12 @@ def remove() -> None:
 
 
 @transaction.atomic
-def build(seed: int = 2026, today: dt.date | None = None, *, light: bool = False) -> list[Workspace]:
+def build(
+    seed: int = 2026, today: dt.date | None = None, *, light: bool = False, plans: bool = True
+) -> list[Workspace]:
     """Build the demo. Plans are placed around `today` (default: the real date) so the demo is current.
-    `light` (browser tests) keeps two tasks per campaign and skips the two years of budget history."""
+    `light` keeps two tasks per campaign, 120 contacts and no budget history; `plans=False` builds only
+    the organisation (people, roles, RACI, authority), for tests that bring their own plans."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
     seats = list({s.key: s for s in MAIN_TEAM + SISTER_TEAM}.values())  # agency seats appear in both teams
@@ -359,12 +362,13 @@ def build(seed: int = 2026, today: dt.date | None = None, *, light: bool = False
     )
     main_people = _staff_team(main, MAIN_TEAM, users, names)
     _main_raci(main, main_people)
-    objectives = build_strategy(main, main_people, seed=seed, today=today)
-    campaigns = build_campaigns(main, main_people, objectives, seed=seed, today=today)
-    build_work(campaigns, main_people, seed=seed, today=today, per_campaign=2 if light else None)
-    if not light:
-        budget_demo.build(main, seed=seed, today=today)
-    build_contacts(main, seed=seed, count=120 if light else 3000)
+    if plans:
+        objectives = build_strategy(main, main_people, seed=seed, today=today)
+        campaigns = build_campaigns(main, main_people, objectives, seed=seed, today=today)
+        build_work(campaigns, main_people, seed=seed, today=today, per_campaign=2 if light else None)
+        if not light:
+            budget_demo.build(main, seed=seed, today=today)
+        build_contacts(main, seed=seed, count=120 if light else 3000)
 
     sister = workspace_create(
         actor=None,

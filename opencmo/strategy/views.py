@@ -352,7 +352,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
             )
             if saved is not None:
                 messages.success(request, f"Segment “{saved.name}” added.")
-                return redirect("segment_list", ws=workspace.slug)
+                return redirect("strategy_segment_list", ws=workspace.slug)
     current = selectors.strategy_current(workspace)
     in_force = {s.pk for s in current.segments.all()} if current else set()
     rows = [
@@ -376,7 +376,7 @@ def segment_edit(request: HttpRequest, segment_pk: int) -> HttpResponse:
         )
         if saved is not None:
             messages.success(request, f"Segment “{saved.name}” saved.")
-            return redirect("segment_list", ws=workspace.slug)
+            return redirect("strategy_segment_list", ws=workspace.slug)
     return render(request, "strategy/segment_form.html", {"form": form, "segment": segment})
 
 
@@ -390,7 +390,7 @@ def segment_delete(request: HttpRequest, segment_pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Segment “{segment.name}” deleted.")
-    return redirect("segment_list", ws=request.workspace.slug)
+    return redirect("strategy_segment_list", ws=request.workspace.slug)
 
 
 # ---------------------------------------------------------------------------------- brand and strategy

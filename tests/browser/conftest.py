@@ -60,7 +60,7 @@ def shot(page):
 def demo(transactional_db):
     from opencmo.demo import company
 
-    company.build(light=True)
+    company.build(plans=False)  # each browser test brings the plans it needs
     return company
 
 

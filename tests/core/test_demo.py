@@ -23,7 +23,7 @@ def snapshot():
 
 @pytest.mark.django_db
 def test_demo_has_the_whole_marketing_function():
-    company.build()
+    company.build(plans=False)
     main = Person.objects.filter(workspace__slug=company.MAIN_SLUG)
     keys = {r.key for p in main for r in p.roles.all()}
     assert {
@@ -48,7 +48,7 @@ def test_demo_has_the_whole_marketing_function():
 
 @pytest.mark.django_db
 def test_sister_company_has_one_person_with_both_hats_and_shares_the_agency():
-    company.build()
+    company.build(plans=False)
     solo = Person.objects.get(workspace__slug=company.SISTER_SLUG, roles__key="cmo")
     assert set(solo.roles.values_list("key", flat=True)) == {"cmo", "marketing_manager"}
     for person in Person.objects.filter(workspace__slug=company.MAIN_SLUG, roles__key="agency"):
@@ -57,13 +57,13 @@ def test_sister_company_has_one_person_with_both_hats_and_shares_the_agency():
 
 @pytest.mark.django_db
 def test_same_seed_same_company_other_seed_other_names():
-    company.build(seed=7)
+    company.build(seed=7, light=True)
     first = snapshot()
     company.remove()
-    company.build(seed=7)
+    company.build(seed=7, light=True)
     assert snapshot() == first
     company.remove()
-    company.build(seed=8)
+    company.build(seed=8, light=True)
     assert snapshot() != first
 
 
@@ -75,3 +75,22 @@ def test_demo_command_is_idempotent_and_prints_logins(capsys):
     assert "already loaded" in out and company.DEMO_PASSWORD in out and company.ADMIN_EMAIL in out
     assert Person.objects.filter(workspace__slug=company.MAIN_SLUG).count() == 14
     assert AuditEvent.objects.filter(actor_label="system", object_type="org.Person").count() == 18
+
+
+@pytest.mark.django_db
+def test_full_demo_has_plans_work_budgets_and_customers():
+    from opencmo.budget.models import BudgetPlan, SpendEntry
+    from opencmo.campaigns.models import Campaign
+    from opencmo.crm.models import Contact
+    from opencmo.strategy.models import KpiActual, Objective
+    from opencmo.work.models import Task
+
+    company.build()
+    assert Objective.objects.count() == 5 and KpiActual.objects.exists()
+    assert Campaign.objects.count() >= 20
+    statuses = set(Campaign.objects.values_list("status", flat=True))
+    assert {"evaluated", "live", "planned"} <= statuses
+    assert Task.objects.count() >= 200
+    assert {"backlog", "todo", "review", "done"} <= set(Task.objects.values_list("status", flat=True))
+    assert BudgetPlan.objects.count() == 2 and SpendEntry.objects.count() > 500
+    assert Contact.objects.count() == 3000
