@@ -38,6 +38,33 @@ CAMPAIGNS = [
     ("Ski season opener", ["paid_search", "paid_social", "display"], 2, 0, True, 5, False),
 ]
 
+# When each campaign runs: (years from this year, month). Seasonal names run in their season; two
+# start next year so the plan has a future.
+WHEN = [
+    (-1, 3),
+    (-1, 2),
+    (-1, 4),
+    (-1, 5),
+    (-1, 6),
+    (-1, 8),
+    (-1, 8),
+    (-1, 11),
+    (-1, 11),
+    (-1, 12),
+    (0, 2),
+    (0, 1),
+    (0, 5),
+    (0, 3),
+    (0, 9),
+    (0, 9),
+    (0, 8),
+    (0, 10),
+    (1, 3),
+    (0, 11),
+    (0, 12),
+    (1, 1),
+]
+
 
 def _approve_launch(campaign: Campaign, requester: Person) -> None:
     """Planned → approved through a real launch approval (the RACI has no C, so it goes straight to A)."""
@@ -61,13 +88,10 @@ def build_campaigns(
     channels = {c.key: c for c in Channel.objects.filter(workspace=workspace)}
     segments = list(Segment.objects.filter(workspace=workspace).order_by("pk"))
     agency = people["agency_lead"].organisation
-    first_day = dt.date(today.year - 1, 1, 1)
-    span = (today + dt.timedelta(days=120) - first_day).days  # two years back, a few months ahead
     made = []
     for index, (name, keys, segment, objective, by_agency, weeks, leads) in enumerate(CAMPAIGNS):
-        # Spread over the two years, a few in the coming months; deterministic from the seed.
-        offset = int(span * (index + rng.uniform(0.0, 0.6)) / len(CAMPAIGNS))
-        start = first_day + dt.timedelta(days=offset)
+        years, month = WHEN[index]
+        start = dt.date(today.year + years, month, rng.randint(1, 20))
         end = start + dt.timedelta(weeks=weeks) - dt.timedelta(days=1)
         responsible = (
             [people["agency_perf"]] if by_agency else [people[rng.choice(["project", "content", "social"])]]

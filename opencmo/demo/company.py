@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opencmo.budget import demo as budget_demo
-from opencmo.core.models import Access, Workspace
+from opencmo.core.models import Access, Notification, Workspace
 from opencmo.core.services import membership_add, workspace_create
 from opencmo.crm.demo import build_contacts
 from opencmo.demo.campaigns import build_campaigns
@@ -381,10 +381,23 @@ def build(
     sister_people = _staff_team(sister, SISTER_TEAM, users, names)
     _sister_raci(sister, sister_people)
 
+    _settle_inbox([main, sister])
     get_user_model().objects.create_superuser(
         email=ADMIN_EMAIL, password=DEMO_PASSWORD, first_name="Site", last_name="Admin"
     )
     return [main, sister]
+
+
+def _settle_inbox(workspaces: list[Workspace], keep: int = 8) -> None:
+    """Building two years of history notified everyone hundreds of times; a real inbox would have been
+    read along the way. Keep each person's newest few unread."""
+    now = timezone.now()
+    unread = Notification.objects.filter(workspace__in=workspaces, read_at__isnull=True)
+    for user_id in set(unread.values_list("recipient_id", flat=True)):
+        newest = (
+            unread.filter(recipient_id=user_id).order_by("-created_at", "-pk").values_list("pk", flat=True)
+        )
+        unread.filter(recipient_id=user_id).exclude(pk__in=list(newest[:keep])).update(read_at=now)
 
 
 def logins() -> list[tuple[str, str, str]]:

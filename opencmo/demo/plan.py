@@ -83,16 +83,15 @@ def _actuals(rng: random.Random, kpi, year_start: dt.date, today: dt.date, shape
         dt.date(year_start.year, m, 28) for m in range(1, 13) if dt.date(year_start.year, m, 28) <= today
     ]
     baseline, target = Decimal(kpi.baseline), Decimal(kpi.target)
-    total = Decimal(0)
+    step = Decimal("1") if kpi.unit == "count" else Decimal("0.01")  # whole partners, leads, units
     for i, day in enumerate(months, start=1):
         noise = Decimal(str(round(rng.uniform(0.8, 1.2), 3)))
-        if kpi.cumulative:
-            total += (target - baseline) / 12 * Decimal(str(shape)) * noise
-            value = total
+        if kpi.cumulative:  # actuals of a cumulative KPI are the month's own figure; progress adds them up
+            value = (target - baseline) / 12 * Decimal(str(shape)) * noise
         else:
             value = baseline + (target - baseline) * Decimal(i) / 12 * Decimal(str(shape)) * noise
         strategy.kpi_actual_record(
-            actor=None, kpi=kpi, date=day, value=value.quantize(Decimal("0.01")), note="Monthly figure"
+            actor=None, kpi=kpi, date=day, value=value.quantize(step), note="Monthly figure"
         )
 
 
