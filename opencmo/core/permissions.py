@@ -1,6 +1,8 @@
 """Workspace-level permission checks shared by services (RACI refines these per activity)."""
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from opencmo.core.models import Access, Membership, Workspace
 
@@ -28,3 +30,10 @@ def require_member(actor, workspace: Workspace, *, write: bool = False) -> Membe
     if seat is None or (write and seat.access == Access.VIEWER):
         raise PermissionDenied(f"{actor} may not {'change' if write else 'see'} {workspace}.")
     return seat
+
+
+def check_fields(fields: dict, allowed: Iterable[str], what: str) -> None:
+    """Refuse keyword fields a service does not accept (mass assignment: workspace_id, created_at...)."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown {what} fields: {', '.join(sorted(unknown))}.")

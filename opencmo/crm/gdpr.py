@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from opencmo.core import audit
 from opencmo.core.models import AuditEvent, Notification, Workspace
+from opencmo.core.permissions import check_fields
 from opencmo.crm import access
 from opencmo.crm.models import (
     ConsentRecord,
@@ -240,9 +241,8 @@ def _clean_purpose(purpose: Purpose) -> None:
 def purpose_create(*, actor, workspace: Workspace, **fields) -> Purpose:
     """Add an entry to the register of processing activities (administrators)."""
     access.require_admin(actor, workspace)
-    from opencmo.crm.services import _check_fields
 
-    _check_fields(fields, PURPOSE_FIELDS, "purpose")
+    check_fields(fields, PURPOSE_FIELDS, "purpose")
     purpose = Purpose(workspace=workspace, **fields)
     _clean_purpose(purpose)
     purpose.full_clean(exclude=["workspace"])
@@ -254,9 +254,8 @@ def purpose_create(*, actor, workspace: Workspace, **fields) -> Purpose:
 @transaction.atomic
 def purpose_update(*, actor, purpose: Purpose, **fields) -> Purpose:
     access.require_admin(actor, purpose.workspace)
-    from opencmo.crm.services import _check_fields
 
-    _check_fields(fields, PURPOSE_FIELDS, "purpose")
+    check_fields(fields, PURPOSE_FIELDS, "purpose")
     before = audit.snapshot(purpose)
     for name, value in fields.items():
         setattr(purpose, name, value)

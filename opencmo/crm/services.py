@@ -8,7 +8,6 @@ and records each change in the audit log.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +20,7 @@ from opencmo.campaigns.models import Campaign, PlatformCampaign
 from opencmo.core import audit
 from opencmo.core.models import Workspace
 from opencmo.core.notifications import notify
+from opencmo.core.permissions import check_fields
 from opencmo.crm import access, conditions, scoring
 from opencmo.crm.models import (
     BUILTIN_STAGES,
@@ -176,12 +176,6 @@ def contact_url(contact: Contact) -> str:
     return reverse("contact_detail", kwargs={"ws": contact.workspace.slug, "contact_pk": contact.pk})
 
 
-def _check_fields(fields: dict, allowed: Iterable[str], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown {what} fields: {', '.join(sorted(unknown))}.")
-
-
 def _same_workspace(workspace: Workspace, obj, field: str) -> None:
     if obj is not None and obj.workspace_id != workspace.pk:
         raise ValidationError({field: "That belongs to another workspace."})
@@ -237,7 +231,7 @@ def ensure_defaults(workspace: Workspace) -> CrmSettings:
 
 def settings_update(*, actor, workspace: Workspace, **fields) -> CrmSettings:
     access.require_admin(actor, workspace)
-    _check_fields(fields, SETTINGS_FIELDS, "settings")
+    check_fields(fields, SETTINGS_FIELDS, "settings")
     crm = ensure_defaults(workspace)
     with transaction.atomic():
         crm = CrmSettings.objects.select_for_update().get(pk=crm.pk)
@@ -376,7 +370,7 @@ def customfield_create(
 @transaction.atomic
 def customfield_update(*, actor, definition: CustomField, **fields) -> CustomField:
     access.require_admin(actor, definition.workspace)
-    _check_fields(fields, ("label", "choices", "required", "help_text", "position"), "custom field")
+    check_fields(fields, ("label", "choices", "required", "help_text", "position"), "custom field")
     before = audit.snapshot(definition)
     for name, value in fields.items():
         setattr(definition, name, value)
@@ -429,7 +423,7 @@ RULE_FIELDS = ("kind", "name", "field", "operator", "value", "event_kind", "poin
 @transaction.atomic
 def scoringrule_create(*, actor, workspace: Workspace, **fields) -> ScoringRule:
     access.require_admin(actor, workspace)
-    _check_fields(fields, RULE_FIELDS, "scoring rule")
+    check_fields(fields, RULE_FIELDS, "scoring rule")
     rule = ScoringRule(workspace=workspace, **fields)
     _clean_rule(workspace, rule)
     rule.full_clean(exclude=["workspace"])
@@ -441,7 +435,7 @@ def scoringrule_create(*, actor, workspace: Workspace, **fields) -> ScoringRule:
 @transaction.atomic
 def scoringrule_update(*, actor, rule: ScoringRule, **fields) -> ScoringRule:
     access.require_admin(actor, rule.workspace)
-    _check_fields(fields, RULE_FIELDS, "scoring rule")
+    check_fields(fields, RULE_FIELDS, "scoring rule")
     before = audit.snapshot(rule)
     for name, value in fields.items():
         setattr(rule, name, value)
@@ -476,7 +470,7 @@ def _clean_assignment(workspace: Workspace, rule: AssignmentRule) -> None:
 @transaction.atomic
 def assignmentrule_create(*, actor, workspace: Workspace, **fields) -> AssignmentRule:
     access.require_admin(actor, workspace)
-    _check_fields(fields, ASSIGNMENT_FIELDS, "assignment rule")
+    check_fields(fields, ASSIGNMENT_FIELDS, "assignment rule")
     rule = AssignmentRule(workspace=workspace, **fields)
     _clean_assignment(workspace, rule)
     rule.save()
@@ -487,7 +481,7 @@ def assignmentrule_create(*, actor, workspace: Workspace, **fields) -> Assignmen
 @transaction.atomic
 def assignmentrule_update(*, actor, rule: AssignmentRule, **fields) -> AssignmentRule:
     access.require_admin(actor, rule.workspace)
-    _check_fields(fields, ASSIGNMENT_FIELDS, "assignment rule")
+    check_fields(fields, ASSIGNMENT_FIELDS, "assignment rule")
     before = audit.snapshot(rule)
     for name, value in fields.items():
         setattr(rule, name, value)
@@ -525,7 +519,7 @@ def _clean_company(company: Company) -> None:
 @transaction.atomic
 def company_create(*, actor, workspace: Workspace, **fields) -> Company:
     access.require_member(actor, workspace, write=True)
-    _check_fields(fields, COMPANY_FIELDS, "company")
+    check_fields(fields, COMPANY_FIELDS, "company")
     company = Company(workspace=workspace, **fields)
     _clean_company(company)
     company.full_clean(exclude=["workspace", "owner"])
@@ -537,7 +531,7 @@ def company_create(*, actor, workspace: Workspace, **fields) -> Company:
 @transaction.atomic
 def company_update(*, actor, company: Company, **fields) -> Company:
     access.require_member(actor, company.workspace, write=True)
-    _check_fields(fields, COMPANY_FIELDS, "company")
+    check_fields(fields, COMPANY_FIELDS, "company")
     before = audit.snapshot(company)
     for name, value in fields.items():
         setattr(company, name, value)
@@ -637,7 +631,7 @@ def contact_create(
     """Create a contact in a stage (default: lead). Refuses suppressed (erased) addresses. A contact
     created as an MQL is handed to sales at once."""
     access.require_member(actor, workspace, write=True)
-    _check_fields(fields, CONTACT_FIELDS, "contact")
+    check_fields(fields, CONTACT_FIELDS, "contact")
     ensure_defaults(workspace)
     stage = stage or LifecycleStage.objects.get(workspace=workspace, key="lead")
     _same_workspace(workspace, stage, "stage")
@@ -661,7 +655,7 @@ def contact_update(*, actor, contact: Contact, **fields) -> Contact:
     """Change a contact's details (not its stage: see contact_set_stage). Rescored afterwards, since fit
     rules read the attributes."""
     access.require_member(actor, contact.workspace, write=True)
-    _check_fields(fields, CONTACT_FIELDS, "contact")
+    check_fields(fields, CONTACT_FIELDS, "contact")
     before = audit.snapshot(contact)
     for name, value in fields.items():
         setattr(contact, name, value)
@@ -777,7 +771,7 @@ def contact_identify(
         extra = dict(defaults or {})
         stage_key = extra.pop("stage", "subscriber")
         extra.setdefault("source", "identified")
-        _check_fields(extra, CONTACT_FIELDS, "contact")
+        check_fields(extra, CONTACT_FIELDS, "contact")
         fields = {**extra, **touch, "anonymous_ids": [anonymous_id] if anonymous_id else []}
         return contact_create(
             actor=actor,
@@ -1207,7 +1201,7 @@ def _clean_segment(segment: ContactSegment) -> None:
 @transaction.atomic
 def segment_create(*, actor, workspace: Workspace, **fields) -> ContactSegment:
     access.require_member(actor, workspace, write=True)
-    _check_fields(fields, SEGMENT_FIELDS, "segment")
+    check_fields(fields, SEGMENT_FIELDS, "segment")
     segment = ContactSegment(workspace=workspace, created_by=actor if actor is not None else None, **fields)
     _clean_segment(segment)
     segment.save()
@@ -1218,7 +1212,7 @@ def segment_create(*, actor, workspace: Workspace, **fields) -> ContactSegment:
 @transaction.atomic
 def segment_update(*, actor, segment: ContactSegment, **fields) -> ContactSegment:
     access.require_member(actor, segment.workspace, write=True)
-    _check_fields(fields, SEGMENT_FIELDS, "segment")
+    check_fields(fields, SEGMENT_FIELDS, "segment")
     before = audit.snapshot(segment)
     for name, value in fields.items():
         setattr(segment, name, value)

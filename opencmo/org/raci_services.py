@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from opencmo.core import audit
 from opencmo.core.notifications import notify
-from opencmo.core.permissions import require_admin, require_member
+from opencmo.core.permissions import check_fields, require_admin, require_member
 from opencmo.org import raci
 from opencmo.org.models import (
     Activity,
@@ -48,12 +48,6 @@ def _users_with(activity: Activity, letters: str) -> list:
     return [p.user for p in Person.objects.filter(pk__in=ids, user__isnull=False).select_related("user")]
 
 
-def _check_fields(fields: dict, allowed: tuple[str, ...], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown {what} fields: {', '.join(sorted(unknown))}.")
-
-
 NAMED_ONCE = ("process", "deliverable", "other")  # tasks and campaigns may repeat a title
 
 
@@ -68,7 +62,7 @@ def _check_activity_name(workspace, name: str, kind: str, exclude_pk=None) -> No
 @transaction.atomic
 def activity_create(*, actor, workspace, **fields) -> Activity:
     require_member(actor, workspace, write=True)
-    _check_fields(fields, ACTIVITY_FIELDS, "activity")
+    check_fields(fields, ACTIVITY_FIELDS, "activity")
     _check_activity_name(workspace, fields.get("name", ""), fields.get("kind", Activity.Kind.PROCESS))
     activity = Activity(workspace=workspace, **fields)
     activity.full_clean(exclude=["workspace"])
@@ -85,7 +79,7 @@ def activity_update(*, actor, activity: Activity, **fields) -> Activity:
         raise PermissionDenied(
             "Only the Responsible or Accountable people (or an administrator) may edit this."
         )
-    _check_fields(fields, ACTIVITY_FIELDS, "activity")
+    check_fields(fields, ACTIVITY_FIELDS, "activity")
     if "name" in fields or "kind" in fields:
         _check_activity_name(
             activity.workspace,
@@ -202,7 +196,7 @@ def raci_set(
 @transaction.atomic
 def policy_update(*, actor, workspace, **fields) -> OrgPolicy:
     require_admin(actor, workspace)
-    _check_fields(fields, POLICY_FIELDS, "policy")
+    check_fields(fields, POLICY_FIELDS, "policy")
     policy = raci.policy_for(workspace)
     before = audit.snapshot(policy)
     for name, value in fields.items():

@@ -18,6 +18,7 @@ from django.utils import timezone
 from opencmo.core import audit
 from opencmo.core.models import Workspace
 from opencmo.core.notifications import notify
+from opencmo.core.permissions import check_fields
 from opencmo.org import raci
 from opencmo.org.models import Person
 from opencmo.strategy import access, selectors
@@ -46,12 +47,6 @@ STRATEGY_FIELDS = ("positioning", "segments", "tone_of_voice", "competitors", "t
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def _check_fields(fields: dict, allowed: tuple[str, ...], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown {what} fields: {', '.join(sorted(unknown))}.")
 
 
 def _text(value, field: str, *, required: bool = False, label: str = "") -> str:
@@ -135,7 +130,7 @@ def goal_update(*, actor, goal: CompanyGoal, **fields) -> CompanyGoal:
         access.can_edit_strategy(actor, goal.workspace),
         "Only administrators and the CMO, executives and strategists change company goals.",
     )
-    _check_fields(fields, GOAL_FIELDS, "goal")
+    check_fields(fields, GOAL_FIELDS, "goal")
     before = audit.snapshot(goal)
     for name, value in fields.items():
         setattr(goal, name, value)
@@ -227,7 +222,7 @@ def objective_update(*, actor, objective: Objective, **fields) -> Objective:
         access.can_edit_objective(actor, objective),
         "Only the objective's owner or an administrator may change it.",
     )
-    _check_fields(fields, OBJECTIVE_FIELDS, "objective")
+    check_fields(fields, OBJECTIVE_FIELDS, "objective")
     before = audit.snapshot(objective)
     goals = list(fields.pop("goals")) if "goals" in fields else list(objective.goals.all())
     old_owner = objective.owner_id
@@ -340,7 +335,7 @@ def kpi_update(*, actor, kpi: Kpi, **fields) -> Kpi:
         access.can_edit_objective(actor, kpi.objective),
         "Only the objective's owner or an administrator may change its KPIs.",
     )
-    _check_fields(fields, KPI_FIELDS, "KPI")
+    check_fields(fields, KPI_FIELDS, "KPI")
     before = audit.snapshot(kpi)
     for name, value in fields.items():
         setattr(kpi, name, value)
@@ -473,7 +468,7 @@ def segment_update(*, actor, segment: Segment, **fields) -> Segment:
         access.can_edit_strategy(actor, segment.workspace),
         "Only administrators and the CMO, executives and strategists change target segments.",
     )
-    _check_fields(fields, SEGMENT_FIELDS, "segment")
+    check_fields(fields, SEGMENT_FIELDS, "segment")
     before = audit.snapshot(segment)
     for name, value in fields.items():
         setattr(segment, name, value)
@@ -562,7 +557,7 @@ def _require_draft(version: StrategyVersion, verb: str) -> None:
 @transaction.atomic
 def strategy_draft_update(*, actor, version: StrategyVersion, **fields) -> StrategyVersion:
     access.require(access.can_draft(actor, version.workspace), "Viewers cannot edit a strategy draft.")
-    _check_fields(fields, STRATEGY_FIELDS, "strategy")
+    check_fields(fields, STRATEGY_FIELDS, "strategy")
     _require_draft(version, "edited")
     before = audit.snapshot(version)
     segments = list(fields.pop("segments")) if "segments" in fields else None
