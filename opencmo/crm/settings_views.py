@@ -220,28 +220,46 @@ def rescore_all(request: HttpRequest) -> HttpResponse:
     return redirect("scoring_rules", ws=request.workspace.slug)
 
 
-@workspace_view(admin_only=True)
-@require_http_methods(["GET", "POST"])
-def scoringrule_edit(request: HttpRequest, scoringrule_pk: int) -> HttpResponse:
-    rule = scoped_or_404(ScoringRule, request.workspace, scoringrule_pk)
-    form = ScoringRuleForm(
-        request.POST or None, instance=ScoringRule.objects.get(pk=rule.pk), workspace=request.workspace
+def _rule_edit(
+    request: HttpRequest, rule, form_class, update, *, what: str, saved: str, back: str, delete: str
+):
+    """Edit one scoring or assignment rule: the same form → service → redirect for both kinds."""
+    form = form_class(
+        request.POST or None, instance=type(rule).objects.get(pk=rule.pk), workspace=request.workspace
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.scoringrule_update(actor=request.user, rule=rule, **_rule_kwargs(form))
+            update(actor=request.user, rule=rule, **_rule_kwargs(form))
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Rule saved.")
-            return redirect("scoring_rules", ws=request.workspace.slug)
+            messages.success(request, saved)
+            return redirect(back, ws=request.workspace.slug)
     return _settings_page(
         request,
         "crm/settings/edit.html",
         form=form,
-        title=f"Scoring rule: {rule}",
+        title=f"{what}: {rule}",
+        back=back,
+        delete_action=_url(
+            delete, **{f"{type(rule)._meta.model_name}_pk": rule.pk}, ws=request.workspace.slug
+        ),
+    )
+
+
+@workspace_view(admin_only=True)
+@require_http_methods(["GET", "POST"])
+def scoringrule_edit(request: HttpRequest, scoringrule_pk: int) -> HttpResponse:
+    rule = scoped_or_404(ScoringRule, request.workspace, scoringrule_pk)
+    return _rule_edit(
+        request,
+        rule,
+        ScoringRuleForm,
+        services.scoringrule_update,
+        what="Scoring rule",
+        saved="Rule saved.",
         back="scoring_rules",
-        delete_action=_url("scoringrule_delete", scoringrule_pk=rule.pk, ws=request.workspace.slug),
+        delete="scoringrule_delete",
     )
 
 
@@ -286,24 +304,15 @@ def assignment_rules(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignmentrule_edit(request: HttpRequest, assignmentrule_pk: int) -> HttpResponse:
     rule = scoped_or_404(AssignmentRule, request.workspace, assignmentrule_pk)
-    form = AssignmentRuleForm(
-        request.POST or None, instance=AssignmentRule.objects.get(pk=rule.pk), workspace=request.workspace
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignmentrule_update(actor=request.user, rule=rule, **_rule_kwargs(form))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Assignment rule saved.")
-            return redirect("assignment_rules", ws=request.workspace.slug)
-    return _settings_page(
+    return _rule_edit(
         request,
-        "crm/settings/edit.html",
-        form=form,
-        title=f"Assignment rule: {rule}",
+        rule,
+        AssignmentRuleForm,
+        services.assignmentrule_update,
+        what="Assignment rule",
+        saved="Assignment rule saved.",
         back="assignment_rules",
-        delete_action=_url("assignmentrule_delete", assignmentrule_pk=rule.pk, ws=request.workspace.slug),
+        delete="assignmentrule_delete",
     )
 
 
