@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "opencmo.budget",
     "opencmo.crm",
     "opencmo.data",
+    "opencmo.api",
+    "opencmo.insights",
+    "opencmo.mmm",
+    "opencmo.reviews",
+    "opencmo.webhooks",
 ]
 
 MIDDLEWARE = [

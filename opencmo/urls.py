@@ -48,6 +48,11 @@ workspace_urls = [
     path("budget/", include("opencmo.budget.urls")),
     path("customers/", include("opencmo.crm.urls")),
     path("data/", include("opencmo.data.urls")),
+    path("insights/models/", include("opencmo.mmm.urls")),
+    path("insights/", include("opencmo.insights.urls")),
+    path("reviews/", include("opencmo.reviews.urls")),
+    path("settings/tokens/", include("opencmo.api.urls")),
+    path("settings/webhooks/", include("opencmo.webhooks.urls")),
 ]
 
 urlpatterns = [

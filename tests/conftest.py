@@ -1,6 +1,7 @@
 """Shared personas. Alice is the CMO of Acme and administers it; Bob is a member of Acme (a content
 producer); Vera only views Acme; Eve administers Globex, a workspace the others must never see into."""
 
+import importlib
 import os
 
 import pytest
@@ -151,6 +152,26 @@ def seed_plan_objects(workspace, admin) -> None:
         reason="More email",
         requested_by=boss,
     )
+    # Each later app seeds its own objects from tests/<app>/seed.py: seed(workspace, admin, context).
+    context = {
+        "boss": boss,
+        "specialist": specialist,
+        "objective": objective,
+        "kpi": kpi,
+        "campaign": campaign,
+        "channel": channel,
+        "task": task,
+        "plan": plan,
+        "line": line,
+    }
+    for app in ("api", "insights", "mmm", "reviews", "webhooks"):
+        try:
+            module = importlib.import_module(f"tests.{app}.seed")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.{app}.seed":
+                raise
+            continue
+        module.seed(ws, admin, context)
 
 
 @pytest.fixture

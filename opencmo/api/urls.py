@@ -1,0 +1,3 @@
+"""Token management pages (mounted under /w/<ws>/settings/tokens/)."""
+
+urlpatterns: list = []

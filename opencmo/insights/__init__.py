@@ -1,0 +1,1 @@
+"""Insights: dashboards and the insights feed (web side of the analytics engine)."""

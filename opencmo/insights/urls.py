@@ -1,0 +1,3 @@
+"""Routes of the insights app (mounted under /w/<ws>/)."""
+
+urlpatterns: list = []

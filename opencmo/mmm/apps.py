@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MmmConfig(AppConfig):
+    name = "opencmo.mmm"
+    label = "mmm"
+    verbose_name = "Marketing-mix models"

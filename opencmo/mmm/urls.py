@@ -1,0 +1,3 @@
+"""Routes of the mmm app (mounted under /w/<ws>/)."""
+
+urlpatterns: list = []

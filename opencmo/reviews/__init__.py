@@ -1,0 +1,1 @@
+"""Reviews: review cycles, review packs, decisions and the board report."""

@@ -1,0 +1,3 @@
+"""Routes of the reviews app (mounted under /w/<ws>/)."""
+
+urlpatterns: list = []

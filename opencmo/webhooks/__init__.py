@@ -1,0 +1,1 @@
+"""Webhooks: outgoing signed webhooks, delivery log and Slack notifications."""
