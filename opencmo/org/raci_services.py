@@ -1,5 +1,6 @@
 """Writes for activities, their RACI letters, the workspace's RACI policy and decision authority."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,8 +107,24 @@ def activity_update(*, actor, activity: Activity, **fields) -> Activity:
     return activity
 
 
+# An activity may be the RACI side of another app's object (a task); closing it there must go through that
+# app's own rules (a task is finished by moving its card to Done). A hook returns True when it handled the
+# close. Modules register in their AppConfig.ready().
+CloseHook = Callable[[object, Activity], bool]
+_close_hooks: list[CloseHook] = []
+
+
+def on_close(hook: CloseHook) -> CloseHook:
+    if hook not in _close_hooks:
+        _close_hooks.append(hook)
+    return hook
+
+
 @transaction.atomic
 def activity_close(*, actor, activity: Activity) -> Activity:
+    for hook in _close_hooks:
+        if hook(actor, activity):
+            return Activity.objects.get(pk=activity.pk)
     if actor is not None and not raci.can_close(actor, activity):
         raise PermissionDenied("Only the Accountable person closes an activity.")
     before = audit.snapshot(activity)

@@ -8,6 +8,8 @@ class WorkConfig(AppConfig):
 
     def ready(self) -> None:
         from opencmo.org.approvals import on_decision
-        from opencmo.work.services import on_approval_decided
+        from opencmo.org.raci_services import on_close
+        from opencmo.work.services import on_activity_closed, on_approval_decided
 
         on_decision(on_approval_decided)
+        on_close(on_activity_closed)

@@ -407,6 +407,18 @@ def task_move(*, actor, task: Task, status: str, position: int) -> Task:
     return _place(actor, task, status, position)
 
 
+def on_activity_closed(actor, activity) -> bool:
+    """Close hook (registered in WorkConfig.ready): closing a task's activity from the organisation pages
+    finishes the task, so the Kanban card moves to Done and work's rules (who finishes, approval flow)
+    apply exactly as on the board."""
+    task = Task.objects.filter(activity=activity).first()
+    if task is None:
+        return False
+    if task.status != Status.DONE:
+        task_move(actor=actor, task=task, status=Status.DONE, position=0)
+    return True
+
+
 @transaction.atomic
 def task_set_people(
     *,

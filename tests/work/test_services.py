@@ -317,3 +317,17 @@ def test_people_change_through_raci_set(team, make_task):
         AuditEvent.objects.filter(object_type="org.RaciEntry", action="delete", actor=team.marta).count() == 3
     )
     assert not ChecklistItem.objects.exists()
+
+
+def test_closing_a_tasks_activity_finishes_the_task(team, make_task):
+    """Org's "Close activity" on a task's activity goes through work's rules and moves the card to Done."""
+    from opencmo.org.raci_services import activity_close
+
+    task = make_task()
+    with pytest.raises(PermissionDenied):
+        activity_close(actor=team.carl, activity=task.activity)  # Informed: may not finish it
+    activity_close(actor=team.marta, activity=task.activity)
+    task.refresh_from_db()
+    task.activity.refresh_from_db()
+    assert task.status == "done" and task.completed_at is not None
+    assert not task.activity.is_open
