@@ -86,7 +86,8 @@ class AttributionModel:
         if not isinstance(paths, PathTable):
             raise TypeError("fit() takes a PathTable; build one with PathTable.from_csv/from_store/…")
         self._validate()
-        conversions, value = self._credit(paths, progress)
+        # repeated paths merged when the table knows them: exact (credits depend on the path only)
+        conversions, value = self._credit(paths.compact(), progress)
         self.channels_ = paths.channels
         self.conversions_ = conversions
         self.value_ = value

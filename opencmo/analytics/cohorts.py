@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from opencmo.analytics import queries
+from opencmo.analytics.query import Backend, backend_for
+
 if TYPE_CHECKING:
     from opencmo.analytics.store import Store
 
@@ -51,7 +54,7 @@ def _shift(day: dt.date, period: str, k: int) -> dt.date:
 
 
 def cohorts(
-    store: Store,
+    store: Store | Backend,
     *,
     period: str = "month",
     periods: int = 12,
@@ -72,12 +75,12 @@ def cohorts(
         raise ValueError("basis must be orders or sessions.")
     if not 1 <= periods <= 120:
         raise ValueError("periods must be between 1 and 120.")
-    con = store.con
+    backend = backend_for(store)
     first = start or dt.date(1970, 1, 1)
     last = end or dt.date(9999, 12, 30)
     if first > last:
         raise ValueError("The start date must not be after the end date.")
-    present = sorted(row[0] for row in con.execute("SELECT DISTINCT currency FROM orders").fetchall())
+    present = sorted(row[0] for row in backend.fetch(queries.currencies("orders_all")).rows)
     if fx:
         if not currency:
             raise ValueError("Name the currency the fx rates convert into.")
@@ -92,43 +95,10 @@ def cohorts(
             )
         currency = currency or (present[0] if present else None)
         rates = {currency: Decimal(1)} if currency else {}
-    fx_values = ", ".join("(?, ?::DECIMAL(18,8))" for _ in rates) or "(NULL, NULL)"
-    fx_params = [item for code, rate in sorted(rates.items()) for item in (code, str(rate))]
-    if basis == "orders":
-        activity = "SELECT customer_key AS who, ts FROM orders"
-    else:
-        activity = "SELECT user_key AS who, started_at AS ts FROM sessions"
-    unit = "week" if period == "week" else "month"
-    step = "1" if period != "quarter" else "3"
-    query = f"""
-    WITH fx(currency, rate) AS (VALUES {fx_values}),
-    activity AS ({activity}),
-    members AS (
-        SELECT who, CAST(date_trunc('{period}', min(ts)) AS DATE) AS cohort FROM activity GROUP BY who
-    ),
-    chosen AS (SELECT * FROM members WHERE cohort BETWEEN date_trunc('{period}', ?::DATE) AND ?),
-    sizes AS (SELECT cohort, count(*) AS size FROM chosen GROUP BY cohort),
-    active AS (
-        SELECT m.cohort,
-               date_diff('{unit}', m.cohort, CAST(date_trunc('{period}', a.ts) AS DATE)) // {step} AS k,
-               count(DISTINCT a.who) AS active
-        FROM chosen m JOIN activity a USING (who) GROUP BY ALL
-    ),
-    revenue AS (
-        SELECT m.cohort,
-               date_diff('{unit}', m.cohort, CAST(date_trunc('{period}', o.ts) AS DATE)) // {step} AS k,
-               CAST(sum(CAST(o.value AS DECIMAL(38,4)) * fx.rate) AS DECIMAL(38,4)) AS revenue
-        FROM chosen m JOIN orders o ON o.customer_key = m.who JOIN fx ON fx.currency = o.currency
-        GROUP BY ALL
-    )
-    SELECT s.cohort, s.size, coalesce(a.k, r.k) AS k, coalesce(a.active, 0), coalesce(r.revenue, 0)
-    FROM sizes s
-    LEFT JOIN (active a FULL OUTER JOIN revenue r ON a.cohort = r.cohort AND a.k = r.k)
-         ON s.cohort = coalesce(a.cohort, r.cohort)
-    WHERE coalesce(a.k, r.k) BETWEEN 0 AND ?
-    ORDER BY s.cohort, k
-    """  # noqa: S608 - fixed fragments; every value is a bound parameter
-    rows = con.execute(query, [*fx_params, first, last, periods - 1]).fetchall()
+    params: dict = {"first": first, "last": last, "last_k": periods - 1}
+    for i, (code, rate) in enumerate(sorted(rates.items())):
+        params[f"fx_code_{i}"], params[f"fx_rate_{i}"] = code, rate
+    rows = backend.fetch(queries.cohorts(period=period, basis=basis, rates=len(rates)), params).rows
     by_cohort: dict[dt.date, dict] = {}
     for cohort, size, k, active, revenue in rows:
         entry = by_cohort.setdefault(cohort, {"size": int(size), "active": {}, "revenue": {}})

@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
+from opencmo.analytics import queries
 from opencmo.analytics.paths import PathTable
+from opencmo.analytics.query import backend_for
 
 if TYPE_CHECKING:
     from opencmo.analytics.store import Store
@@ -96,37 +98,17 @@ def funnel(
     since = dt.datetime.combine(start, dt.time()) if start else dt.datetime(1970, 1, 1)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) if end else dt.datetime(9999, 1, 1)
     window_us = int(window.total_seconds() * 1_000_000)
-    params: list = []
-
-    def matches(alias: str, step: Step) -> str:
-        params.append(step.event)
-        condition = f"{alias}.event_name = ?"
+    shape = [(s.page is not None, k > 0 and s == spec[k - 1]) for k, s in enumerate(spec)]
+    params: dict = {"since": since, "until": until}
+    if len(spec) > 1:
+        params["window_us"] = window_us
+    for k, step in enumerate(spec):
+        params[f"e{k}"] = step.event
         if step.page is not None:
-            params.append(step.page)
-            condition += f" AND {alias}.page = ?"
-        return condition
-
-    ctes = [
-        f"s0 AS (SELECT e.user_key, e.ts AS t0, e.ts AS t FROM events e WHERE {matches('e', spec[0])} "  # noqa: S608
-        "AND e.ts >= ? AND e.ts < ?)"
-    ]
-    params += [since, until]
-    for k in range(1, len(spec)):
-        after = ">" if spec[k] == spec[k - 1] else ">="
-        ctes.append(
-            f"s{k} AS (SELECT p.user_key, p.t0, min(e.ts) AS t, any_value(p.t) AS prev "  # noqa: S608
-            f"FROM s{k - 1} p JOIN events e ON e.user_key = p.user_key AND {matches('e', spec[k])} "
-            f"AND e.ts {after} p.t AND e.ts <= p.t0 + to_microseconds(?) GROUP BY p.user_key, p.t0, p.t)"
-        )
-        params.append(window_us)
-    selects = ["SELECT 0 AS step, count(DISTINCT user_key) AS users, NULL::DOUBLE AS median_seconds FROM s0"]
-    for k in range(1, len(spec)):
-        selects.append(
-            f"SELECT {k}, count(*), median(seconds) FROM ("  # noqa: S608
-            f"  SELECT user_key, arg_min(epoch_us(t - prev) / 1e6, t) AS seconds FROM s{k} GROUP BY user_key)"
-        )
-    query = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(selects) + "\nORDER BY step"
-    rows = store.con.execute(query, params).fetchall()
+            params[f"p{k}"] = step.page
+    # ``store`` may also be a query backend (Spark): the query is defined once in ``queries``
+    rows = backend_for(store).fetch(queries.funnel(shape), params).rows
+    rows.sort(key=lambda row: row[0])
     result = []
     first = rows[0][1] if rows else 0
     previous = None

@@ -41,6 +41,9 @@ from dataclasses import asdict, dataclass, fields
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
+from opencmo.analytics import queries
+from opencmo.analytics.query import Backend, backend_for
+
 if TYPE_CHECKING:
     from opencmo.analytics.store import Store
 
@@ -154,7 +157,7 @@ def totals(rows: Sequence[KpiRow]) -> KpiRow | None:
 
 
 def kpis(
-    store: Store,
+    store: Store | Backend,
     *,
     grain: str = "month",
     by: Sequence[str] = ("channel",),
@@ -201,157 +204,31 @@ def kpis(
         raise ValueError("lookback_days must be positive.")
     if revenue_source == "orders" and {"platform", "account"} & set(by):
         raise ValueError("Order revenue is credited to channels and campaigns, not to platforms or accounts.")
-    con = store.con
+    backend = backend_for(store)
     first = start or dt.date(1970, 1, 1)
     last = end or dt.date(9999, 12, 30)
     if first > last:
         raise ValueError("The start date must not be after the end date.")
     since = dt.datetime.combine(first, dt.time())
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
-
-    target, rates = _currency_plan(con, first, last, since, until, currency, fx, revenue_source)
-    fx_values = ", ".join("(?, ?::DECIMAL(18,8))" for _ in rates) or "(NULL, NULL)"
-    fx_params = [item for code, rate in sorted(rates.items()) for item in (code, str(rate))]
-    objective_values = ", ".join("(?::BIGINT, ?::VARCHAR)" for _ in (objectives or {})) or "(NULL, NULL)"
-    objective_params = [item for pair in sorted((objectives or {}).items()) for item in pair]
-
-    period = "NULL::DATE" if grain == "total" else f"CAST(date_trunc('{grain}', {{day}}) AS DATE)"
-    dims = [d for d in DIMENSIONS if d in by]
+    target, rates = _currency_plan(backend, first, last, since, until, currency, fx, revenue_source)
+    dims = tuple(d for d in DIMENSIONS if d in by)
     touch_dims_ok = not ({"platform", "account"} & set(dims))
-    key_columns = ["period", "channel", "campaign_key", "objective", "platform", "account"]
-
-    def keys(day: str, channel: str, campaign_id: str, campaign: str, platform: str, account: str) -> str:
-        """The grouping keys of one source, as plain (not aggregated) columns named alike everywhere."""
-        parts = {
-            "period": period.format(day=day),
-            "channel": channel if "channel" in dims else "NULL::VARCHAR",
-            "campaign_id": campaign_id if "campaign" in dims else "NULL::BIGINT",
-            "campaign_key": (
-                f"coalesce(CAST({campaign_id} AS VARCHAR), 'name:' || {campaign})"
-                if "campaign" in dims
-                else "NULL::VARCHAR"
-            ),
-            "campaign_name": f"CASE WHEN {campaign_id} IS NULL THEN {campaign} END"
-            if "campaign" in dims
-            else "NULL",
-            "objective": "o.objective" if "objective" in dims else "NULL::VARCHAR",
-            "platform": platform if "platform" in dims else "NULL::VARCHAR",
-            "account": account if "account" in dims else "NULL::VARCHAR",
-        }
-        return ", ".join(f"{expression} AS k_{name}" for name, expression in parts.items())
-
-    group = ", ".join(f"k_{c}" for c in key_columns)
-    outer = (
-        ", ".join(f"k_{c} AS {c}" for c in key_columns)
-        + ", any_value(k_campaign_id) AS campaign_id, min(k_campaign_name) AS campaign"
-    )
-    credited = "arg_max_null({what}, epoch_us(t.ts) + CASE WHEN t.is_direct THEN 0 ELSE 4000000000000000 END)"
-    touch_keys = keys("x.ts", "x.channel", "x.campaign_id", "nullif(x.campaign, '')", "NULL", "NULL")
-    ad_keys = keys(
-        "a.day",
-        "coalesce(a.channel, a.platform)",
-        "a.campaign_id",
-        "a.campaign_external",
-        "a.platform",
-        "a.account",
-    )
-    money = "CAST(sum(CAST({amount} AS DECIMAL(38,4)) * rate) AS DECIMAL(38,4))"
-    query = f"""
-    WITH fx(currency, rate) AS (VALUES {fx_values}),
-    objectives(campaign_id, objective) AS (VALUES {objective_values}),
-    ads AS (
-        SELECT {outer},
-               {money.format(amount="spend")} AS spend,
-               sum(impressions) AS impressions, sum(clicks) AS clicks,
-               sum(conversions) AS conversions,
-               {money.format(amount="conversion_value")} AS platform_revenue
-        FROM (
-            SELECT {ad_keys}, a.spend, a.impressions, a.clicks, a.conversions, a.conversion_value, fx.rate
-            FROM ad_performance a JOIN fx ON fx.currency = a.currency
-            LEFT JOIN objectives o ON o.campaign_id = a.campaign_id
-            WHERE a.day BETWEEN ? AND ?
-        )
-        GROUP BY {group}
-    ),
-    credit_lead AS (
-        SELECT c.user_key, c.ts,
-               {credited.format(what="t.channel")} AS channel,
-               {credited.format(what="t.campaign_id")} AS campaign_id,
-               {credited.format(what="t.campaign")} AS campaign
-        FROM conversions c JOIN touchpoints t ON t.user_key = c.user_key
-             AND t.ts <= c.ts AND t.ts >= c.ts - to_days(?)
-        WHERE list_contains(?::VARCHAR[], c.kind) AND c.ts >= ? AND c.ts < ?
-        GROUP BY c.user_key, c.ts, c.kind
-    ),
-    leads AS (
-        SELECT {outer}, count(*) AS leads
-        FROM (
-            SELECT {touch_keys} FROM credit_lead x LEFT JOIN objectives o ON o.campaign_id = x.campaign_id
-        )
-        GROUP BY {group}
-    ),
-    first_orders AS (
-        SELECT customer_key, min(ts) AS ts FROM orders GROUP BY customer_key
-    ),
-    credit_order AS (
-        SELECT r.order_key, r.ts, r.first_order, r.value, r.currency,
-               {credited.format(what="t.channel")} AS channel,
-               {credited.format(what="t.campaign_id")} AS campaign_id,
-               {credited.format(what="t.campaign")} AS campaign
-        FROM (
-            SELECT o.order_key, o.customer_key, o.ts, o.value, o.currency, o.ts = f.ts AS first_order
-            FROM orders o JOIN first_orders f USING (customer_key)
-            WHERE o.ts >= ? AND o.ts < ?
-        ) r JOIN touchpoints t ON t.user_key = r.customer_key
-             AND t.ts <= r.ts AND t.ts >= r.ts - to_days(?)
-        GROUP BY r.order_key, r.ts, r.first_order, r.value, r.currency
-    ),
-    customers AS (
-        SELECT {outer},
-               count(*) FILTER (WHERE first_order) AS new_customers,
-               {money.format(amount="value")} AS order_revenue
-        FROM (
-            SELECT {touch_keys}, x.first_order, x.value, fx.rate
-            FROM credit_order x LEFT JOIN fx ON fx.currency = x.currency
-            LEFT JOIN objectives o ON o.campaign_id = x.campaign_id
-        )
-        GROUP BY {group}
-    )
-    SELECT coalesce(a.period, l.period, c.period) AS period,
-           coalesce(a.channel, l.channel, c.channel) AS channel,
-           coalesce(a.campaign_id, l.campaign_id, c.campaign_id) AS campaign_id,
-           coalesce(a.campaign, l.campaign, c.campaign) AS campaign,
-           coalesce(a.objective, l.objective, c.objective) AS objective,
-           a.platform, a.account,
-           coalesce(a.spend, 0) AS spend, coalesce(a.impressions, 0) AS impressions,
-           coalesce(a.clicks, 0) AS clicks, coalesce(a.conversions, 0) AS conversions,
-           coalesce(a.platform_revenue, 0) AS platform_revenue,
-           coalesce(l.leads, 0) AS leads, coalesce(c.new_customers, 0) AS new_customers,
-           coalesce(c.order_revenue, 0) AS order_revenue,
-           a.spend IS NOT NULL AS from_ads
-    FROM ads a
-    FULL OUTER JOIN leads l ON {_same(["a"], "l", key_columns)}
-    FULL OUTER JOIN customers c ON {_same(["a", "l"], "c", key_columns)}
-    ORDER BY period NULLS FIRST, spend DESC, channel NULLS LAST, campaign_id NULLS LAST, campaign NULLS LAST
-    """  # noqa: S608
-    params = [
-        *fx_params,
-        *objective_params,
-        first,
-        last,
-        lookback_days,
-        list(lead_kinds),
-        since,
-        until,
-        since,
-        until,
-        lookback_days,
-    ]
-    rows = con.execute(query, params).fetchall()
-    names = [d[0] for d in con.description]
+    params: dict = {
+        "first": first,
+        "last": last,
+        "since": since,
+        "until": until,
+        "lookback_us": lookback_days * 86_400_000_000,
+        "lead_kinds": list(lead_kinds),
+    }
+    for i, (code, rate) in enumerate(sorted(rates.items())):
+        params[f"fx_code_{i}"], params[f"fx_rate_{i}"] = code, rate
+    for i, (campaign_id, objective) in enumerate(sorted((objectives or {}).items())):
+        params[f"obj_id_{i}"], params[f"obj_name_{i}"] = int(campaign_id), str(objective)
+    query = queries.kpis(grain=grain, dims=dims, rates=len(rates), objectives=len(objectives or {}))
     result = []
-    for values in rows:
-        record = dict(zip(names, values, strict=True))
+    for record in backend.fetch(query, params).dicts():
         touched = touch_dims_ok
         if not touched and not record["from_ads"]:
             continue  # leads or orders without a platform: nothing to show when grouping by platform
@@ -368,38 +245,24 @@ def kpis(
     return result
 
 
-def _same(left: list[str], right: str, columns: list[str]) -> str:
-    """Join condition of a full outer join chain: the key columns of whichever of the ``left`` tables
-    has the row equal those of ``right``, NULL matching NULL."""
-
-    def side(column: str) -> str:
-        if len(left) == 1:
-            return f"{left[0]}.{column}"
-        return f"coalesce({', '.join(f'{t}.{column}' for t in left)})"
-
-    return " AND ".join(f"{side(c)} IS NOT DISTINCT FROM {right}.{c}" for c in columns)
-
-
 def _dec(value) -> Decimal:
     if value is None:
         return Decimal(0)
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _currency_plan(con, first, last, since, until, currency, fx, revenue_source) -> tuple[str | None, dict]:
+def _currency_plan(
+    backend: Backend, first, last, since, until, currency, fx, revenue_source
+) -> tuple[str | None, dict]:
     """The reporting currency and the rate of each currency into it."""
     present = {
         row[0]
-        for row in con.execute(
-            "SELECT DISTINCT currency FROM ad_performance WHERE day BETWEEN ? AND ?", [first, last]
-        ).fetchall()
+        for row in backend.fetch(queries.currencies("ad_performance"), {"first": first, "last": last}).rows
     }
     if revenue_source == "orders":
         present |= {
             row[0]
-            for row in con.execute(
-                "SELECT DISTINCT currency FROM orders WHERE ts >= ? AND ts < ?", [since, until]
-            ).fetchall()
+            for row in backend.fetch(queries.currencies("orders"), {"since": since, "until": until}).rows
         }
     if fx:
         if not currency:

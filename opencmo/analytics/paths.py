@@ -236,6 +236,31 @@ class PathTable:
             unattributed=(self.unattributed[0] + lost_conv, self.unattributed[1] + lost_value),
         )
 
+    def compact(self) -> PathTable:
+        """The same journeys with repeated paths merged (totals summed), when the table knows its
+        distinct paths (tables read from path strings, which carry no touch ages); otherwise itself.
+
+        Every model's credit for a journey depends only on its path (channels and direct flags) when
+        there are no ages, so fitting the compact table gives the same credits, several times faster.
+        Unlike :meth:`aggregate` it costs two bincounts: the distinct paths were found while parsing."""
+        distinct = self.__dict__.get("_distinct")
+        if distinct is None or self.ages is not None:
+            return self
+        cached = self.__dict__.get("_compact")
+        if cached is None:
+            unique, rows = distinct
+            size = unique.n_paths
+            cached = _replace(
+                unique,
+                conversions=np.bincount(rows, self.conversions, size),
+                value=np.bincount(rows, self.value, size),
+                nulls=np.bincount(rows, self.nulls, size),
+                currency=self.currency,
+                unattributed=self.unattributed,
+            )
+            object.__setattr__(self, "_compact", cached)
+        return cached
+
     def aggregate(self) -> PathTable:
         """Identical paths merged into one row (totals summed; touch ages dropped), largest first."""
         con = duckdb.connect()
@@ -459,104 +484,31 @@ class PathTable:
         """
         if lookback_days <= 0:
             raise ValueError("lookback_days must be positive.")
-        con = store.con
+        from opencmo.analytics import queries
+        from opencmo.analytics.query import backend_for
+
+        backend = backend_for(store)  # a Store (DuckDB) or a query backend such as Spark
         since, until = _bounds(start, end)
         window = round(lookback_days * 86_400_000_000)
-        kind_filter = "TRUE" if kinds is None else "list_contains(?::VARCHAR[], kind)"
-        kind_params: list = [] if kinds is None else [list(kinds)]
-        fx_cte, fx_params, target = _fx_cte(con, since, until, kind_filter, kind_params, currency, fx)
-        query = f"""
-        WITH {fx_cte},
-        conv_all AS (
-            SELECT user_key, ts, value, currency,
-                   lag(ts) OVER (PARTITION BY user_key ORDER BY ts, kind) AS prev_ts
-            FROM conversions WHERE {kind_filter}
-        ),
-        conv AS (
-            SELECT row_number() OVER (ORDER BY ts, user_key) AS jid, c.user_key, c.ts, c.prev_ts,
-                   CAST(c.value AS DOUBLE) * coalesce(fx.rate, 1.0) AS value
-            FROM conv_all c LEFT JOIN fx ON fx.currency = c.currency
-            WHERE c.ts >= ? AND c.ts < ?
-        ),
-        tp AS (
-            SELECT user_key, ts, channel, is_direct FROM touchpoints
-            WHERE ts >= ?::TIMESTAMP - to_microseconds(?) AND ts < ?
-        ),
-        converted AS (
-            SELECT c.jid, 1.0 AS conversions, c.value, 0.0 AS nulls, c.ts AS end_ts,
-                   t.ts, t.channel, t.is_direct
-            FROM conv c JOIN tp t ON t.user_key = c.user_key AND t.ts <= c.ts
-                 AND t.ts >= c.ts - to_microseconds(?) AND (c.prev_ts IS NULL OR t.ts > c.prev_ts)
-        ),
-        last_conv AS (
-            SELECT user_key, max(ts) AS last_ts FROM conv_all WHERE ts < ? GROUP BY user_key
-        ),
-        tail AS (
-            SELECT t.* FROM tp t LEFT JOIN last_conv l USING (user_key)
-            WHERE t.ts >= ? AND (l.last_ts IS NULL OR t.ts > l.last_ts)
-        ),
-        tail_end AS (
-            SELECT user_key, max(ts) AS end_ts, -row_number() OVER (ORDER BY user_key) AS jid
-            FROM tail GROUP BY user_key
-        ),
-        dropped AS (
-            SELECT e.jid, 0.0 AS conversions, 0.0 AS value, 1.0 AS nulls, e.end_ts,
-                   t.ts, t.channel, t.is_direct
-            FROM tail t JOIN tail_end e USING (user_key)
-            WHERE {"TRUE" if include_nulls else "FALSE"} AND t.ts >= e.end_ts - to_microseconds(?)
-        ),
-        touches AS (SELECT * FROM converted UNION ALL SELECT * FROM dropped)
-        SELECT jid,
-               any_value(conversions) AS conversions, any_value(value) AS value, any_value(nulls) AS nulls,
-               list(channel ORDER BY ts, channel) AS path,
-               list(is_direct ORDER BY ts, channel) AS direct,
-               list(epoch_us(end_ts - ts) / 86400e6 ORDER BY ts, channel) AS ages
-        FROM touches GROUP BY jid ORDER BY jid
-        """  # noqa: S608
-        params = [
-            *fx_params,
-            *kind_params,
-            since,
-            until,
-            since,
-            window,
-            until,
-            window,
-            until,
-            since,
-            window,
+        base: dict = {"since": since, "until": until}
+        if kinds is not None:
+            base["kinds"] = list(kinds)
+        present = [
+            row[0] for row in backend.fetch(queries.conversion_currencies(kinds=kinds is not None), base).rows
         ]
-        table = con.sql(query, params=params).to_arrow_table()
-        unattributed = con.execute(
-            f"""
-            WITH {fx_cte},
-            conv_all AS (
-                SELECT user_key, ts, value, currency,
-                       lag(ts) OVER (PARTITION BY user_key ORDER BY ts, kind) AS prev_ts
-                FROM conversions WHERE {kind_filter}
-            )
-            SELECT count(*), coalesce(sum(CAST(c.value AS DOUBLE) * coalesce(fx.rate, 1.0)), 0)
-            FROM conv_all c LEFT JOIN fx ON fx.currency = c.currency
-            WHERE c.ts >= ? AND c.ts < ? AND NOT EXISTS (
-                SELECT 1 FROM touchpoints t WHERE t.user_key = c.user_key AND t.ts <= c.ts
-                  AND t.ts >= c.ts - to_microseconds(?) AND (c.prev_ts IS NULL OR t.ts > c.prev_ts)
-            )
-            """,  # noqa: S608
-            [*fx_params, *kind_params, since, until, window],
-        ).fetchall()[0]
-        lists = table.column("path").combine_chunks()
-        direct = table.column("direct").combine_chunks().values.to_numpy(zero_copy_only=False)
-        ages = table.column("ages").combine_chunks().values.to_numpy(zero_copy_only=False)
-        result = _from_list_array(
-            lists,
-            table.column("conversions").to_numpy(),
-            table.column("value").to_numpy(),
-            table.column("nulls").to_numpy(),
-            direct_flags=direct.astype(bool),
-            ages=ages.astype(np.float64),
-            currency=target,
-        )
-        return _replace(result, unattributed=(float(unattributed[0]), float(unattributed[1])))
+        target, rates = _fx_plan(present, currency, fx)
+        params = {
+            **base,
+            "tp_since": since - dt.timedelta(microseconds=window),
+            "window": window,
+            **{f"fx_code_{i}": code for i, (code, _) in enumerate(rates)},
+            **{f"fx_rate_{i}": rate for i, (_, rate) in enumerate(rates)},
+        }
+        shape = {"kinds": kinds is not None, "rates": len(rates)}
+        table = backend.arrow(queries.path_touches(**shape, include_nulls=include_nulls), params)
+        unattributed = backend.fetch(queries.path_unattributed(**shape), params).rows[0]
+        result = _from_touch_rows(table, currency=target)
+        return _replace(result, unattributed=(float(unattributed[0]), float(unattributed[1] or 0)))
 
 
 # --- helpers ---
@@ -608,15 +560,79 @@ def _from_strings(
         paths = paths.combine_chunks()
     if paths.null_count:
         raise PathTableError(["a path is missing"])
-    return _from_list_array(
-        pc.split_pattern(paths, sep),
-        conversions,
-        value,
-        nulls,
-        direct_channels=direct_channels,
-        currency=currency,
-        trim=True,
+    n = len(paths)
+    for name, array in (("conversions", conversions), ("value", value), ("nulls", nulls)):
+        if len(array) != n:
+            raise PathTableError([f"{name} has {len(array)} entries for {n} paths"])
+    # Path tables repeat paths a lot (short journeys dominate): hash whole strings once, split only the
+    # distinct ones and gather their codes for every row. The distinct paths are kept with the table, so
+    # models fit the merged table (``PathTable.compact``) — exact, as credits depend only on the path.
+    encoded = pc.dictionary_encode(paths)
+    distinct = encoded.dictionary
+    if len(distinct) > n // 2:
+        return _from_list_array(
+            pc.split_pattern(paths, sep),
+            conversions,
+            value,
+            nulls,
+            direct_channels=direct_channels,
+            currency=currency,
+            trim=True,
+        )
+    zeros = np.zeros(len(distinct))
+    unique = _from_list_array(
+        pc.split_pattern(distinct, sep), zeros, zeros, zeros, direct_channels=direct_channels, trim=True
     )
+    rows = encoded.indices.to_numpy(zero_copy_only=False)
+    return _DistinctPaths.build(unique, rows, conversions, value, nulls, currency)
+
+
+class _DistinctPaths(PathTable):
+    """A table read from path strings, held as its distinct paths plus, per row, which one it is.
+
+    The per-touch arrays (``offsets``, ``codes``, ``direct``) are gathered for every row only when
+    something reads them: the models fit :meth:`PathTable.compact`, which needs only the distinct paths,
+    so fitting a million-row path table never materialises its millions of touches."""
+
+    @classmethod
+    def build(cls, unique: PathTable, rows: np.ndarray, conversions, value, nulls, currency) -> PathTable:
+        # Built from checked parts (the caller validated the numbers; ``unique`` passed PathTable's own
+        # checks), so the dataclass __init__ and its whole-table validation are skipped.
+        table = object.__new__(cls)
+        for name, field_value in (
+            ("channels", unique.channels),
+            ("conversions", np.ascontiguousarray(conversions, dtype=np.float64)),
+            ("value", np.ascontiguousarray(value, dtype=np.float64)),
+            ("nulls", np.ascontiguousarray(nulls, dtype=np.float64)),
+            ("ages", None),
+            ("currency", currency),
+            ("unattributed", (0.0, 0.0)),
+            ("_distinct", (unique, rows)),
+        ):
+            object.__setattr__(table, name, field_value)
+        return table
+
+    @cached_property
+    def _touches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        unique, rows = self.__dict__["_distinct"]
+        distinct_lists = pa.ListArray.from_arrays(
+            pa.array(unique.offsets, pa.int64()).cast(pa.int32()), pa.array(unique.codes, pa.int32())
+        )
+        taken = distinct_lists.take(pa.array(rows))  # Arrow's list take (C++), one gather for the flags
+        codes = taken.values.to_numpy()
+        return taken.offsets.to_numpy().astype(np.int64), codes, unique.channel_is_direct[codes]
+
+    @cached_property
+    def offsets(self) -> np.ndarray:  # type: ignore[override]
+        return self._touches[0]
+
+    @cached_property
+    def codes(self) -> np.ndarray:  # type: ignore[override]
+        return self._touches[1]
+
+    @cached_property
+    def direct(self) -> np.ndarray:  # type: ignore[override]
+        return self._touches[2]
 
 
 def _from_list_array(
@@ -767,24 +783,10 @@ def _bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime, dt
     return since, until
 
 
-def _fx_cte(
-    con: duckdb.DuckDBPyConnection,
-    since: dt.datetime,
-    until: dt.datetime,
-    kind_filter: str,
-    kind_params: list,
-    currency: str | None,
-    fx: Mapping[str, Decimal | float] | None,
-) -> tuple[str, list, str | None]:
-    """A ``fx(currency, rate)`` CTE that brings conversion values into one currency, or an error."""
-    present = [
-        row[0]
-        for row in con.execute(
-            f"SELECT DISTINCT currency FROM conversions WHERE {kind_filter} AND ts >= ? AND ts < ? "  # noqa: S608
-            "AND value <> 0 AND currency IS NOT NULL ORDER BY 1",
-            [*kind_params, since, until],
-        ).fetchall()
-    ]
+def _fx_plan(
+    present: list[str], currency: str | None, fx: Mapping[str, Decimal | float] | None
+) -> tuple[str | None, list[tuple[str, float]]]:
+    """The currency of the journeys' values and the rates bringing the ``present`` currencies into it."""
     if fx:
         if not currency:
             raise ValueError("Name the target currency of the fx rates.")
@@ -793,13 +795,34 @@ def _fx_cte(
         missing = [code for code in present if code not in rates]
         if missing:
             raise ValueError(f"No exchange rate into {currency} for {', '.join(missing)}.")
-        values = ", ".join("(?, ?::DOUBLE)" for _ in rates)
-        params: list = [item for code, rate in sorted(rates.items()) for item in (code, float(rate))]
-        return f"fx(currency, rate) AS (VALUES {values})", params, currency
+        return currency, [(code, float(rate)) for code, rate in sorted(rates.items())]
     if len(present) > 1 or (currency and present and present != [currency]):
         listed = ", ".join(present)
         raise ValueError(
             f"Conversion values are in {listed}: give exchange rates (fx) into one currency to add them up."
         )
     target = present[0] if present else currency
-    return "fx(currency, rate) AS (SELECT NULL::VARCHAR, NULL::DOUBLE WHERE FALSE)", [], target
+    return target, []
+
+
+def _from_touch_rows(table: pa.Table, *, currency: str | None) -> PathTable:
+    """Fold touch rows ordered by journey (``jid``) into paths: a journey's rows are consecutive, so
+    the list offsets are where ``jid`` changes (vectorised; no per-row Python)."""
+    jid = table.column("jid").to_numpy()
+    starts = np.flatnonzero(np.r_[True, jid[1:] != jid[:-1]]) if len(jid) else np.zeros(0, dtype=np.int64)
+    offsets = pa.array(np.r_[starts, len(jid)].astype(np.int32), type=pa.int32())
+    channels = table.column("channel").combine_chunks().cast(pa.string())
+    lists = pa.ListArray.from_arrays(offsets, channels)
+
+    def first(name: str) -> np.ndarray:
+        return table.column(name).to_numpy()[starts].astype(np.float64)
+
+    return _from_list_array(
+        lists,
+        first("conversions"),
+        first("value"),
+        first("nulls"),
+        direct_flags=table.column("is_direct").to_numpy(zero_copy_only=False).astype(bool),
+        ages=table.column("age").to_numpy().astype(np.float64),
+        currency=currency,
+    )

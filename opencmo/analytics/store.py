@@ -163,6 +163,41 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "true_effects",
+        """
+        -- The known true channel effects behind generated (synthetic / demo) data, so a marketing-mix
+        -- model fitted on the store can be checked against them (opencmo/analytics/synth.py).
+        CREATE TABLE true_effects (
+            dataset VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            adstock VARCHAR NOT NULL,
+            decay DOUBLE,
+            shape DOUBLE,
+            scale DOUBLE,
+            saturation VARCHAR NOT NULL,
+            half_saturation DOUBLE NOT NULL,
+            slope DOUBLE NOT NULL,
+            max_lag INTEGER NOT NULL,
+            coefficient DOUBLE NOT NULL,
+            spend DOUBLE NOT NULL,
+            contribution DOUBLE NOT NULL,
+            roi DOUBLE NOT NULL,
+            import_id BIGINT,
+            PRIMARY KEY (dataset, channel)
+        );
+        CREATE TABLE true_effects_weekly (
+            dataset VARCHAR NOT NULL,
+            week DATE NOT NULL,
+            channel VARCHAR NOT NULL,
+            spend DOUBLE NOT NULL,
+            contribution DOUBLE NOT NULL,
+            revenue DOUBLE NOT NULL,
+            PRIMARY KEY (dataset, week, channel)
+        );
+        """,
+    ),
 )
 
 #: The fact tables and their natural keys (what a re-import must not duplicate).
