@@ -26,3 +26,16 @@ class CollectSiteForm(forms.ModelForm):
         model = CollectSite
         fields = ["name", "origin", "is_active"]
         labels = {"origin": "Site origin", "is_active": "Collecting"}
+
+
+class UtmMapForm(forms.Form):
+    """Map one UTM campaign name to one of the workspace's campaigns."""
+
+    name = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    campaign = forms.ModelChoiceField(queryset=None, label="Our campaign", empty_label="Choose a campaign…")
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        from opencmo.campaigns.models import Campaign
+
+        self.fields["campaign"].queryset = Campaign.objects.filter(workspace=workspace).order_by("name")

@@ -49,6 +49,15 @@ class ImportRun(WorkspaceScoped):
     store_import_id = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(
+        max_length=120, blank=True, help_text="host:pid of the process executing the run"
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="last sign of life from the worker (see data.recovery)"
+    )
+    recovered_at = models.DateTimeField(
+        null=True, blank=True, help_text="when a run whose worker died was marked failed"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

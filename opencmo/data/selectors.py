@@ -50,3 +50,32 @@ def store_summary(workspace: Workspace) -> dict:
     except StoreError as error:
         summary["error"] = str(error)
     return summary
+
+
+def utm_campaigns(workspace: Workspace) -> dict:
+    """UTM campaign names seen on touchpoints (counts, first/last seen), split into unmapped and mapped
+    (with the ``ga4_utm`` mapping), plus mappings whose name is not in the store (yet)."""
+    from opencmo.campaigns.models import PlatformCampaign
+    from opencmo.data.loader import utm_campaigns as stored_names
+    from opencmo.data.services import UTM_PLATFORM, open_store
+
+    mappings = {
+        m.external_name: m
+        for m in PlatformCampaign.objects.filter(workspace=workspace, platform=UTM_PLATFORM).select_related(
+            "campaign"
+        )
+    }
+    result: dict = {"unmapped": [], "mapped": [], "error": ""}
+    names: list[dict] = []
+    if open_store(workspace).path.exists():
+        try:
+            with open_store(workspace, read_only=True, timeout=5) as store:
+                names = stored_names(store)
+        except StoreError as error:
+            result["error"] = str(error)
+    for row in names:
+        row["mapping"] = mappings.pop(row["name"], None)
+        result["mapped" if row["mapping"] else "unmapped"].append(row)
+    not_seen = sorted(mappings.items())  # mapped before any touchpoint carried the name
+    result["mapped"] += [{"name": name, "mapping": m, "touchpoints": 0} for name, m in not_seen]
+    return result

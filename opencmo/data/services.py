@@ -17,7 +17,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from opencmo.analytics.store import Store, StoreBusy
+from opencmo.analytics.store import Store, StoreBusy, StoreError
+from opencmo.core import recovery
 from opencmo.core.audit import diff, record, record_create, record_delete, record_update, snapshot
 from opencmo.core.models import AuditEvent, Workspace
 from opencmo.core.permissions import require_admin, require_member
@@ -136,6 +137,7 @@ def snapshot_jsonable(values: dict) -> dict:
 
 
 def _save(run: ImportRun, **fields) -> None:
+    fields.setdefault("heartbeat_at", timezone.now())  # every save is also a sign of life
     for name, value in fields.items():
         setattr(run, name, value)
     ImportRun.objects.filter(pk=run.pk).update(**fields)
@@ -147,16 +149,25 @@ def importrun_execute(*, run: ImportRun, data: bytes | None = None) -> ImportRun
     if run.status not in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING):
         return run
     before = _snapshot(run)
-    _save(run, status=ImportRun.Status.RUNNING, started_at=timezone.now(), progress=1)
-    try:
-        if data is None:
-            with run.source.open("rb") as handle:
-                data = handle.read()
-        _execute(run, data)
-    except Exception as error:  # a bug or an unavailable store must still end the run visibly
-        log.exception("Import run %s failed", run.pk)
-        _save(run, status=ImportRun.Status.FAILED, message=f"The import stopped: {error}"[:2000])
-    _save(run, finished_at=timezone.now(), progress=100)
+    _save(
+        run,
+        status=ImportRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress=1,
+        worker=recovery.worker_id(),
+        recovered_at=None,
+    )
+    with recovery.Heartbeat(run.pk):
+        try:
+            if data is None:
+                with run.source.open("rb") as handle:
+                    data = handle.read()
+            _execute(run, data)
+        except Exception as error:  # a bug or an unavailable store must still end the run visibly
+            log.exception("Import run %s failed", run.pk)
+            _save(run, status=ImportRun.Status.FAILED, message=f"The import stopped: {error}"[:2000])
+        # a run marked dead while it was only slow is put right by its real outcome (recovered_at cleared)
+        _save(run, finished_at=timezone.now(), progress=100, recovered_at=None)
     changes = diff(before, _snapshot(run))
     changes.pop("problems", None)  # can be long; they stay on the run
     record(
@@ -244,6 +255,7 @@ def _load_both(run: ImportRun, store: Store, parsed: Parsed, mapping: dict[str, 
         pass
 
     def progress(percent: int) -> None:
+        recovery.beat(run.pk)  # visible at once, unlike the update below (inside the transaction)
         ImportRun.objects.filter(pk=run.pk).update(progress=30 + percent * 6 // 10)
 
     def app_side() -> None:
@@ -414,6 +426,74 @@ def import_file(
     return importrun_execute(run=run, data=data)
 
 
+def importrun_recover(*, run: ImportRun, now=None) -> bool:
+    """Mark a running import whose worker died (see ``data.recovery``) as failed, with the reason and
+    what to do. Returns whether the run was recovered. Safe to call from any process at any time."""
+    reason = recovery.death_reason(run, now)
+    if reason is None:
+        return False
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().filter(pk=run.pk).first()
+        if locked is None or recovery.death_reason(locked, now) is None:
+            return False
+        before = _snapshot(locked)
+        message = f"The import stopped: {reason}. " + _stored_text(locked)
+        _save(
+            locked,
+            status=ImportRun.Status.FAILED,
+            message=message[:2000],
+            finished_at=timezone.now(),
+            recovered_at=timezone.now(),
+            heartbeat_at=locked.heartbeat_at,
+        )
+        record(
+            actor=None,
+            workspace=locked.workspace,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            changes=diff(before, _snapshot(locked)),
+        )
+    recovery.forget(run.pk)
+    for name in ("status", "message", "finished_at", "recovered_at"):
+        setattr(run, name, getattr(locked, name))
+    log.warning("Import run %s recovered: %s", run.pk, reason)
+    return True
+
+
+def _stored_text(run: ImportRun) -> str:
+    """What the store holds of a dead run's file: normally nothing (all or nothing per file)."""
+    if run.dry_run or run.kind == "crm_contacts":
+        return "Nothing was written. You can start the import again."
+    found = None
+    if open_store(run.workspace).path.exists():
+        try:
+            with open_store(run.workspace, read_only=True, timeout=2) as store:
+                found = loader.already_imported(store, run.fingerprint)
+        except StoreError:
+            return (
+                "The analytics store is busy, so it could not be checked; a file is loaded all or "
+                "nothing, so importing it again is safe."
+            )
+    if found is None:
+        return (
+            "Nothing was written: the analytics store loads a file all or nothing. "
+            "Importing the file again is safe and loads it once."
+        )
+    return (
+        f"The analytics store did receive this file (import {found}) just before the worker stopped; "
+        "importing it again changes nothing there. Check that its spend reached the budget."
+    )
+
+
+def importruns_recover_stale(*, workspace: Workspace | None = None) -> list[ImportRun]:
+    """Recover every dead running import (of one workspace, or all): the run page, the data page, the
+    import task on start and ``opencmo import --recover`` call this."""
+    runs = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).select_related("workspace")
+    if workspace is not None:
+        runs = runs.filter(workspace=workspace)
+    return [run for run in runs if importrun_recover(run=run)]
+
+
 def store_remap(*, actor, workspace: Workspace) -> dict[str, int]:
     """Apply the current platform-campaign mappings to the rows already in the store."""
     require_member(actor, workspace, write=True)
@@ -429,6 +509,62 @@ def store_remap(*, actor, workspace: Workspace) -> dict[str, int]:
             ads[(platform, name)] = campaign
     with open_store(workspace) as store:
         return loader.remap_campaigns(store, ads=ads, utm=utm)
+
+
+# --- GA4 / first-party UTM campaign names ---
+
+
+def utm_campaign_map(*, actor, workspace: Workspace, name: str, campaign) -> tuple[object, int]:
+    """Map a UTM campaign name (as GA4 and the collector record it) to our campaign: the mapping is kept
+    (platform ``ga4_utm``, so future imports match) and the touchpoints already stored get the campaign.
+    Returns the mapping and how many touchpoints changed. Mapping again is harmless (0 changed)."""
+    require_member(actor, workspace, write=True)
+    from opencmo.campaigns.models import Campaign, PlatformCampaign
+
+    name = (name or "").strip()
+    if not name or len(name) > 255 or name.startswith("("):
+        raise ValidationError({"name": "Give the UTM campaign name as it appears in the data."})
+    if not isinstance(campaign, Campaign) or campaign.workspace_id != workspace.pk:
+        raise ValidationError({"campaign": "Choose one of this workspace's campaigns."})
+    with transaction.atomic():
+        mapping = (
+            PlatformCampaign.objects.select_for_update()
+            .filter(workspace=workspace, platform=UTM_PLATFORM, external_name=name)
+            .first()
+        )
+        if mapping is None:
+            mapping = PlatformCampaign.objects.create(
+                workspace=workspace, platform=UTM_PLATFORM, external_name=name, campaign=campaign
+            )
+            record_create(actor=actor, workspace=workspace, obj=mapping)
+        elif mapping.campaign_id != campaign.pk:
+            before = snapshot(mapping)
+            mapping.campaign = campaign
+            mapping.save()
+            record_update(actor=actor, workspace=workspace, obj=mapping, before=before)
+        # the store follows inside the app transaction: if it is busy, the mapping is not kept either
+        changed = 0
+        if open_store(workspace).path.exists():
+            with open_store(workspace, timeout=30) as store:
+                changed = loader.map_utm_campaign(store, name=name, campaign_id=campaign.pk)
+    return mapping, changed
+
+
+def utm_mapping_delete(*, actor, mapping) -> int:
+    """Remove a wrong UTM mapping; its touchpoints lose the campaign. Returns touchpoints changed."""
+    workspace = mapping.workspace
+    require_member(actor, workspace, write=True)
+    if mapping.platform != UTM_PLATFORM:
+        raise ValidationError("Only UTM campaign mappings are managed here.")
+    with transaction.atomic():
+        record_delete(actor=actor, workspace=workspace, obj=mapping)
+        name, previous = mapping.external_name, mapping.campaign_id
+        mapping.delete()
+        changed = 0
+        if open_store(workspace).path.exists():
+            with open_store(workspace, timeout=30) as store:
+                changed = loader.map_utm_campaign(store, name=name, campaign_id=None, previous=previous)
+    return changed
 
 
 # --- first-party collection sites ---
@@ -489,5 +625,9 @@ __all__ = [
     "import_file",
     "importrun_create",
     "importrun_execute",
+    "importrun_recover",
+    "importruns_recover_stale",
     "store_remap",
+    "utm_campaign_map",
+    "utm_mapping_delete",
 ]

@@ -4,7 +4,7 @@ page and an import run's progress and problems. Views stay thin: form → servic
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +12,7 @@ from opencmo.analytics.store import StoreError
 from opencmo.core.forms import apply_errors
 from opencmo.core.tenancy import scoped_or_404, workspace_view
 from opencmo.data import selectors, services
-from opencmo.data.forms import CollectSiteForm, UploadForm
+from opencmo.data.forms import CollectSiteForm, UploadForm, UtmMapForm
 from opencmo.data.models import CollectSite, ImportRun
 
 PROBLEMS_PER_PAGE = 200
@@ -27,6 +27,7 @@ def _can_write(request) -> bool:
 def data_home(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
+    services.importruns_recover_stale(workspace=request.workspace)
     runs = selectors.import_runs(
         request.workspace,
         kind=kind if kind in ImportRun.Kind.values else "",
@@ -85,6 +86,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def import_run_detail(request: HttpRequest, importrun_pk: int) -> HttpResponse:
     run = scoped_or_404(ImportRun, request.workspace, importrun_pk)
+    if run.is_active:
+        services.importrun_recover(run=run)  # a dead worker's run ends here rather than spinning forever
     problems = Paginator(run.problems or [], PROBLEMS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"run": run, "problems": problems, "can_write": _can_write(request)}
     if request.headers.get("HX-Request"):
@@ -95,10 +98,15 @@ def import_run_detail(request: HttpRequest, importrun_pk: int) -> HttpResponse:
 @workspace_view()
 @require_POST
 def import_run_again(request: HttpRequest, importrun_pk: int) -> HttpResponse:
-    """Import for real a file that passed its dry run (the file is kept with the run)."""
+    """Import for real a file that passed its dry run, or start again a run whose worker died (the file
+    is kept with the run)."""
     run = scoped_or_404(ImportRun, request.workspace, importrun_pk)
     if not _can_write(request):
         raise PermissionDenied("Viewers cannot import data.")
+    retry = run.recovered_at is not None
+    if not retry and run.status != ImportRun.Status.CHECKED:
+        messages.error(request, "Only a checked dry run or an interrupted import can be started again.")
+        return redirect("import_run_detail", ws=request.workspace.slug, importrun_pk=run.pk)
     try:
         with run.source.open("rb") as handle:
             data = handle.read()
@@ -111,7 +119,7 @@ def import_run_again(request: HttpRequest, importrun_pk: int) -> HttpResponse:
         kind=run.kind,
         filename=run.filename,
         data=data,
-        dry_run=False,
+        dry_run=run.dry_run if retry else False,
     )
     return redirect("import_run_detail", ws=request.workspace.slug, importrun_pk=new.pk)
 
@@ -130,6 +138,68 @@ def store_remap(request: HttpRequest) -> HttpResponse:
             f"{changed.get('touchpoints', 0):,} touchpoints updated.",
         )
     return redirect("data_home", ws=request.workspace.slug)
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
+def utm_campaigns(request: HttpRequest) -> HttpResponse:
+    """UTM campaign names seen in GA4 / first-party touchpoints: map each to one of our campaigns."""
+    form = UtmMapForm(request.POST or None, workspace=request.workspace)
+    if request.method == "POST":
+        if not _can_write(request):
+            raise PermissionDenied("Viewers cannot map campaigns.")
+        if form.is_valid():
+            try:
+                mapping, changed = services.utm_campaign_map(
+                    actor=request.user,
+                    workspace=request.workspace,
+                    name=form.cleaned_data["name"],
+                    campaign=form.cleaned_data["campaign"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            except StoreError as error:
+                form.add_error(None, f"The mapping was not saved: {error}")
+            else:
+                messages.success(
+                    request,
+                    f"“{mapping.external_name}” now counts for {mapping.campaign}: "
+                    f"{changed:,} touchpoint{'s' if changed != 1 else ''} updated.",
+                )
+                return redirect("data_utm_campaigns", ws=request.workspace.slug)
+    names = selectors.utm_campaigns(request.workspace)
+    return render(
+        request,
+        "data/utm.html",
+        {
+            "names": names,
+            "form": form,
+            "campaigns": form.fields["campaign"].queryset,
+            "can_write": _can_write(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@workspace_view()
+@require_POST
+def utm_mapping_delete(request: HttpRequest, platformcampaign_pk: int) -> HttpResponse:
+    from opencmo.campaigns.models import PlatformCampaign
+
+    mapping = scoped_or_404(PlatformCampaign, request.workspace, platformcampaign_pk)
+    if mapping.platform != services.UTM_PLATFORM:
+        raise Http404("Not a UTM campaign mapping.")
+    if not _can_write(request):
+        raise PermissionDenied("Viewers cannot map campaigns.")
+    try:
+        changed = services.utm_mapping_delete(actor=request.user, mapping=mapping)
+    except StoreError as error:
+        messages.error(request, f"The mapping was kept: {error}")
+    else:
+        messages.success(
+            request, f"“{mapping.external_name}” is no longer mapped: {changed:,} touchpoints updated."
+        )
+    return redirect("data_utm_campaigns", ws=request.workspace.slug)
 
 
 @workspace_view(admin_only=True)

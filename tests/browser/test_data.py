@@ -65,3 +65,44 @@ def test_upload_dry_run_problems_then_import(page, live_server, login, shot, set
     expect(counts.get_by_role("row", name="ad_performance")).to_contain_text("5")
     expect(page.get_by_test_id("unmapped")).to_contain_text("Always On - Brand")
     shot("75-data-home-after")
+
+
+def test_map_utm_campaign_names(page, live_server, login, shot, settings, tmp_path):
+    """A marketer maps the UTM campaign names of a GA4 export to our campaigns on the UTM page."""
+    from opencmo.campaigns.models import Campaign
+    from opencmo.data.services import import_file
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ws = Workspace.objects.get(slug="nordlys")
+    cmo = Person.objects.get(workspace=ws, roles__key="cmo")
+    run = import_file(
+        actor=cmo.user,
+        workspace=ws,
+        kind="ga4",
+        filename="ga4.ndjson",
+        data=(SAMPLES / "ga4.ndjson").read_bytes(),
+    )
+    assert run.status == "succeeded", run.problems
+    campaign = Campaign.objects.filter(workspace=ws).order_by("name").first()
+    if campaign is None:  # the browser demo is built without plans
+        from tests.data.test_utm import _campaign
+
+        campaign = _campaign(ws, "Spring sale", "spring-sale")
+
+    login(cmo.user.email)
+    page.goto(f"{live_server.url}/w/nordlys/data/")
+    page.get_by_test_id("utm-link").click()
+    expect(page.get_by_role("heading", name="UTM campaigns")).to_be_visible()
+    unmapped = page.get_by_test_id("utm-unmapped")
+    row = unmapped.get_by_role("row").filter(has_text="spring_sale")
+    expect(row).to_contain_text("2026-03-01")
+    shot("74-data-utm-unmapped")
+    row.get_by_label("Our campaign for spring_sale").select_option(str(campaign.pk))
+    row.get_by_role("button", name="Map").click()
+
+    expect(page.locator("ul.messages")).to_contain_text("touchpoints updated")
+    expect(page.get_by_test_id("utm-mapped")).to_contain_text("spring_sale")
+    expect(page.get_by_test_id("utm-mapped")).to_contain_text(campaign.name)
+    expect(page.get_by_test_id("utm-unmapped")).not_to_contain_text("spring_sale")
+    shot("75-data-utm-mapped")

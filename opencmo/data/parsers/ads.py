@@ -7,6 +7,7 @@ yields ``ad_performance`` rows keyed by ``(day, platform, account, campaign_exte
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -183,7 +184,7 @@ def _row(
     problems_before = len(parsed.problems)
     values: dict = {}
     try:
-        values["day"] = parse_date(cell(cells, where["day"]), spec.date_formats)
+        values["day"] = _date(cell(cells, where["day"]), spec.date_formats)
     except BadValue as error:
         parsed.problem(line, name_of("day"), str(error))
     campaign = cell(cells, where["campaign"])
@@ -227,6 +228,12 @@ def _row(
     values["channel"] = spec.channel
     values["line"] = line
     return values
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(raw: str, formats: tuple[str, ...]):
+    """A report repeats a few hundred dates on every row: parse each once (errors are not cached)."""
+    return parse_date(raw, formats)
 
 
 def header_names(*groups: tuple[str, ...]) -> tuple[str, ...]:

@@ -285,6 +285,12 @@ def decimal_mark(values: Iterable[str]) -> str:
 
 _PLAIN_DOT = re.compile(r"-?\d+(?:\.\d+)?")
 _PLAIN_COMMA = re.compile(r"-?\d+(?:,\d+)?")
+# "1,234.56" (mark ".") / "1.234,56" (mark ","): grouped thousands, the platforms' usual export format
+_GROUPED_NUMBER = {
+    ".": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+    ",": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
+}
+_UNSIGNED = re.compile(r"\d+(\.\d+)?|\.\d+")
 _SYMBOLIC = re.compile(r"[^\d.,\s()+\-']")
 _SYMBOLS = re.compile(r"€|\$|£|kr|EUR|USD|NOK|SEK|DKK|GBP")
 
@@ -297,6 +303,8 @@ def parse_decimal(raw: str, mark: str = ".", *, percent: bool = False) -> Decima
     """``1,234.56`` / ``1.234,56`` / ``1 234,56`` / ``12%`` / ``< 10%`` / ``--`` → Decimal or None."""
     if not percent and (_PLAIN_DOT if mark == "." else _PLAIN_COMMA).fullmatch(raw):
         return Decimal(raw if mark == "." else raw.replace(",", "."))  # the common case, fast
+    if not percent and _GROUPED_NUMBER[mark].fullmatch(raw):  # the next most common: "1,234.56"
+        return Decimal(raw.replace(",", "") if mark == "." else raw.replace(".", "").replace(",", "."))
     value = raw.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if value in EMPTY:
         return None
@@ -311,11 +319,11 @@ def parse_decimal(raw: str, mark: str = ".", *, percent: bool = False) -> Decima
     value = value.strip("()").lstrip("-+").replace(" ", "").replace("'", "")
     thousands = "," if mark == "." else "."
     if thousands in value:
-        if not re.fullmatch(rf"\d{{1,3}}(\{thousands}\d{{3}})+(\{mark}\d+)?", value):
+        if not _GROUPED_NUMBER[mark].fullmatch(value):
             raise BadValue(f"“{raw.strip()}” is not a number (misplaced “{thousands}”).")
         value = value.replace(thousands, "")
     value = value.replace(mark, ".")
-    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", value):
+    if not _UNSIGNED.fullmatch(value):
         raise BadValue(f"“{raw.strip()[:40]}” is not a number.")
     try:
         number = Decimal(value)
