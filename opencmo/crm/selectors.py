@@ -190,10 +190,18 @@ class Funnel:
         ]
 
 
-def funnel(workspace: Workspace, start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> Funnel:
+def funnel(
+    workspace: Workspace,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    with_contacts: bool = True,
+) -> Funnel:
     """The hand-off funnel for MQLs handed over from `start` to `end` (inclusive): how many sales accepted
     or rejected (and why), how fast, how many went on to become opportunities and customers, and every
-    SLA breach."""
+    SLA breach. `with_contacts=False` leaves the contacts (and deciders) of the items unloaded, for
+    callers that only show the counts (a dashboard on a busy workspace)."""
     from opencmo.crm.services import ensure_defaults
 
     now = now or timezone.now()
@@ -203,7 +211,7 @@ def funnel(workspace: Workspace, start: dt.date, end: dt.date, *, now: dt.dateti
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     items = list(
         Handoff.objects.filter(workspace=workspace, assigned_at__gte=since, assigned_at__lt=until)
-        .select_related("contact", "assigned_to", "decided_by")
+        .select_related(*(("contact", "assigned_to", "decided_by") if with_contacts else ("assigned_to",)))
         .order_by("assigned_at", "pk")
     )
     became_mql = StageTransition.objects.filter(
