@@ -19,6 +19,7 @@ from opencmo.budget import demo as budget_demo
 from opencmo.core.models import Access, Notification, Workspace
 from opencmo.core.services import membership_add, workspace_create
 from opencmo.crm.demo import build_contacts
+from opencmo.demo import analytics as analytics_demo
 from opencmo.demo.campaigns import build_campaigns
 from opencmo.demo.plan import build_strategy
 from opencmo.demo.work import build_work
@@ -26,6 +27,7 @@ from opencmo.org.approvals import approval_request
 from opencmo.org.models import Activity, DecisionKind, Person, Role
 from opencmo.org.raci_services import activity_create, authority_set, policy_update, raci_set
 from opencmo.org.services import person_create
+from opencmo.reviews.demo import build_reviews
 
 DEMO_PASSWORD = "nordlys-demo-2026"
 ADMIN_EMAIL = "admin@nordlys.example"
@@ -368,6 +370,8 @@ def build(
         build_work(campaigns, main_people, seed=seed, today=today, per_campaign=2 if light else None)
         if not light:
             budget_demo.build(main, seed=seed, today=today)
+            analytics_demo.build(main, seed=seed)
+            build_reviews(main, main_people, today)
         build_contacts(main, seed=seed, count=120 if light else 3000)
 
     sister = workspace_create(
