@@ -2,6 +2,8 @@
 
 from ninja import Schema
 
+from opencmo.api.common import Input
+
 
 class WorkspaceOut(Schema):
     slug: str
@@ -31,10 +33,6 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_roles(obj) -> list[str]:
         return [role.key for role in obj.roles.all()]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class RaciEntryOut(Schema):
@@ -78,7 +76,7 @@ class FindingOut(Schema):
     role_key: str | None
 
 
-class RaciSetIn(Schema):
+class RaciSetIn(Input):
     person_id: int | None = None
     role_id: int | None = None
     letters: str

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from opencmo.core.models import Membership
+from tests.api.schema_tools import example
 from tests.conftest import seed_plan_objects
 
 # Pages that are not inside a workspace, and why they are safe.
@@ -25,6 +26,7 @@ GLOBAL_ROUTES = {
     "api/docs": "schema browser, no data",
     "ical/<str:token>.ics": "secret-token iCal feed; the token is the credential (tests/campaigns)",
     "collect/": "public first-party collector: site key and origin checked, no workspace in the URL",
+    "assets/vega-<str:version>.js": "the Vega chart runtime (open-source library code), no data",
 }
 GLOBAL_PREFIXES = ("accounts/", "admin/", "static/")  # auth pages; Django admin is superuser-only
 
@@ -90,29 +92,18 @@ def test_every_route_is_scoped_or_declared_global():
     assert not unscoped, f"routes neither under a workspace nor declared global: {unscoped}"
 
 
-def _example(schema: dict, components: dict):
-    """A minimal valid value for a JSON schema, so API bodies pass validation and reach the view."""
-    if "$ref" in schema:
-        return _example(components[schema["$ref"].rsplit("/", 1)[-1]], components)
-    if "anyOf" in schema:
-        return _example(schema["anyOf"][0], components)
-    kind = schema.get("type")
-    if kind == "object":
-        required = schema.get("required", [])
-        return {k: _example(v, components) for k, v in schema.get("properties", {}).items() if k in required}
-    return {"integer": 1, "number": 1, "boolean": False, "array": [], "string": "x"}.get(kind)
-
-
 def _api_bodies(client) -> dict[tuple[str, str], dict]:
-    """(path pattern, method) -> example JSON body, from the OpenAPI schema."""
+    """(path pattern, method) -> (content type, example body), from the OpenAPI schema."""
     schema = client.get("/api/openapi.json").json()
     components = schema.get("components", {}).get("schemas", {})
     bodies = {}
     for api_path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if content:
-                bodies[(re.sub(r"\{\w+\}", "{}", api_path), method)] = _example(content["schema"], components)
+            content = operation.get("requestBody", {}).get("content", {})
+            for kind in ("application/json", "multipart/form-data"):
+                if kind in content:
+                    body = example(content[kind]["schema"], components)
+                    bodies[(re.sub(r"\{\w+\}", "{}", api_path), method)] = (kind, body)
     return bodies
 
 
@@ -123,8 +114,11 @@ def _assert_not_found(client, url: str, route: str = "") -> None:
     pattern = "/" + re.sub(r"<(?:\w+:)?\w+>", "{}", route)
     statuses = {}
     for method in ("get", "post", "put", "patch", "delete"):
-        body = bodies.get((pattern, method))
-        kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+        kind, body = bodies.get((pattern, method), (None, None))
+        if kind == "multipart/form-data":
+            kwargs = {"data": body}  # the test client encodes a dict as multipart, files included
+        else:
+            kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
         statuses[method] = getattr(client, method)(url, **kwargs).status_code
     assert set(statuses.values()) <= {404, 405} and 404 in statuses.values(), f"{url}: {statuses}"
 
