@@ -32,6 +32,7 @@ from opencmo.core.models import Notification, Workspace
 from opencmo.core.notifications import notify
 from opencmo.org import raci
 from opencmo.org.models import Person
+from opencmo.webhooks import events as webhook_events
 
 OVERSPEND = Decimal("0.10")
 UNDERSPEND = Decimal("0.25")
@@ -109,6 +110,7 @@ def run(*, workspace: Workspace | None = None, today: dt.date | None = None) -> 
                     f"{direction} the phased plan."
                 )
                 notify(workspace=plan.workspace, users=fresh, subject=subject, body=body, url=url)
+                webhook_events.budget_alert(plan, row.line, row.status, month, body, url)  # sent after commit
             found.append(Alert(plan, row.line.name, row.status, [u.email for u in users], bool(fresh)))
     return found
 

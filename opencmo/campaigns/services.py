@@ -30,6 +30,7 @@ from opencmo.org import approvals, raci
 from opencmo.org.models import Activity, ApprovalRequest, DecisionKind, Person
 from opencmo.org.raci_services import activity_create, activity_delete, raci_set
 from opencmo.strategy.models import Kpi, Objective, Segment
+from opencmo.webhooks import events as webhook_events
 
 Status = Campaign.Status
 
@@ -453,6 +454,7 @@ def _transition(actor, campaign: Campaign, status: str, note: str, extra: dict |
         activity.is_open, activity.closed_at = False, timezone.now()
         activity.save()
         audit.record_update(actor=actor, workspace=workspace, obj=activity, before=before_activity)
+    webhook_events.campaign_status_changed(campaign, old, actor, note)  # rows now, sent after commit
     label, was = Status(status).label, Status(old).label
     body = f"{audit._actor_label(actor)} moved “{campaign.name}” from {was} to {label}."
     notify(

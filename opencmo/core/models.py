@@ -168,3 +168,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, for login throttling (`opencmo/core/throttle.py`). Global, not per workspace:
+    a login happens before any workspace is chosen. It keeps the submitted login (normalised, whether or
+    not such an account exists, so locking reveals nothing) and the client address."""
+
+    username = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"failed login for {self.username} from {self.ip}"

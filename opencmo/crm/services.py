@@ -42,6 +42,7 @@ from opencmo.crm.models import (
 )
 from opencmo.crm.values import clean_custom, clean_email
 from opencmo.org.models import Person
+from opencmo.webhooks import events as webhook_events
 
 Reason = StageTransition.Reason
 
@@ -995,6 +996,7 @@ def handoff_create(*, actor, contact: Contact, now: dt.datetime | None = None, s
         score_at_handoff=contact.score,
     )
     audit.record_create(actor=actor, workspace=workspace, obj=handoff)
+    webhook_events.mql_handoff(handoff)  # delivery rows now, sent after commit
     if person is not None and send:
         notify(
             workspace=workspace,

@@ -23,6 +23,7 @@ from opencmo.core.notifications import notify
 from opencmo.org import raci
 from opencmo.org.models import ApprovalRequest, DecisionAuthority, DecisionKind, Person, SignOff
 from opencmo.org.raci_services import activity_url
+from opencmo.webhooks import events as webhook_events
 
 # Called inside the deciding transaction with (request, actor) once a request is approved, rejected or
 # withdrawn, so the thing it was about (a budget reallocation, a campaign launch, a deliverable) follows
@@ -149,6 +150,7 @@ def approval_request(
         status=ApprovalRequest.Status.CONSULTING if consulted else ApprovalRequest.Status.PENDING,
     )
     audit.record_create(actor=actor, workspace=workspace, obj=request)
+    webhook_events.approval_requested(request)  # delivery rows now, sent after commit
     for person in consulted:
         signoff = SignOff.objects.create(workspace=workspace, request=request, person=person)
         audit.record_create(actor=actor, workspace=workspace, obj=signoff)
@@ -203,6 +205,7 @@ def signoff_answer(*, actor, signoff: SignOff, agree: bool, comment: str = "") -
         request.save()
         for hook in _decision_hooks:
             hook(request, actor)
+        webhook_events.approval_decided(request)  # delivery rows now, sent after commit
         notify(
             workspace=request.workspace,
             users=[request.requested_by.user],
@@ -244,6 +247,7 @@ def approval_decide(*, actor, request: ApprovalRequest, approve: bool, comment: 
     audit.record_update(actor=actor, workspace=request.workspace, obj=request, before=before)
     for hook in _decision_hooks:
         hook(request, actor)
+    webhook_events.approval_decided(request)  # delivery rows now, sent after commit
     verdict = "approved" if approve else "rejected"
     users = [request.requested_by.user] + [
         p.user

@@ -1,0 +1,257 @@
+"""Load check: start OpenCMO on 127.0.0.1 with the demo company, drive it with locust at 20, 50 and 100
+concurrent users, on SQLite and on PostgreSQL, and print p50/p95/p99 and the error rate per endpoint
+kind (dashboard, list pages, API). Not a test; numbers depend on the machine.
+
+    .venv/bin/python benchmarks/load_run.py                          # both databases, 60 s per level
+    .venv/bin/python benchmarks/load_run.py --db sqlite --users 20 --seconds 15
+    .venv/bin/python benchmarks/load_run.py --pg-url postgres://postgres@127.0.0.1:5432/postgres
+
+The server is gunicorn (`pip install -e ".[bench]"`; 2 worker processes x 4 threads by default, as
+one would run OpenCMO in production on two cores) or, with `--server runserver`, Django's threaded
+development server (one process, so one core under the GIL). Production settings (DEBUG off, so no
+per-query logging) apart from plain HTTP. Data lives in benchmarks/.data/load-<db>/ and a PostgreSQL
+database `opencmo_load`, both rebuilt per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+PORT = 8105
+
+
+def env_for(db: str, pg_url: str) -> dict[str, str]:
+    data = ROOT / "benchmarks" / ".data" / f"load-{db}"
+    env = {
+        **os.environ,
+        "OPENCMO_DATA_DIR": str(data),
+        "SECRET_KEY": "load-test-" + secrets.token_hex(24),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+        # 100 simulated users sign in from one address: keep the per-address brake out of the way.
+        "LOGIN_THROTTLE_IP_LIMIT": "100000",
+    }
+    if db == "postgres":
+        env["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/opencmo_load"
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def opencmo(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [str(BIN / "opencmo"), *args], env=env, check=check, capture_output=True, text=True
+    )
+
+
+def prepare(db: str, env: dict, pg_url: str, *, reuse: bool = False) -> str:
+    """Fresh data: migrate, build the demo, collect static files. Returns a workspace admin's email."""
+    data = Path(env["OPENCMO_DATA_DIR"])
+    if reuse and (data / "static").exists():
+        return admin_email(env)
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS opencmo_load WITH (FORCE)")
+            conn.execute("CREATE DATABASE opencmo_load")
+    started = time.monotonic()
+    opencmo(env, "migrate", "--noinput")
+    opencmo(env, "collectstatic", "--noinput")
+    opencmo(env, "demo")
+    print(f"  [{db}] migrate + demo + collectstatic in {time.monotonic() - started:.0f} s", flush=True)
+    return admin_email(env)
+
+
+def admin_email(env: dict) -> str:
+    code = (
+        "from opencmo.core.models import Membership;"
+        "m=Membership.objects.filter(workspace__slug='nordlys',access='admin',is_active=True)"
+        ".select_related('user').order_by('pk').first();print(m.user.email)"
+    )
+    return opencmo(env, "shell", "-c", code).stdout.strip().splitlines()[-1]
+
+
+def wait_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our http URL
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server did not answer {url}")
+
+
+def dashboard_path(env: dict, host: str, email: str) -> str:
+    """insights_home if that page exists in this build, else the budget home."""
+    code = (
+        "from django.urls import reverse, NoReverseMatch\n"
+        "try:\n print(reverse('insights_home', kwargs={'ws': 'nordlys'}))\n"
+        "except NoReverseMatch:\n print(reverse('budget_home', kwargs={'ws': 'nordlys'}))"
+    )
+    return opencmo(env, "shell", "-c", code).stdout.strip().splitlines()[-1]
+
+
+def run_locust(
+    env: dict, host: str, users: int, seconds: int, prefix: Path, email: str, dash: str
+) -> list[dict]:
+    locust_env = {
+        **env,
+        "OPENCMO_LOAD_EMAIL": email,
+        "OPENCMO_LOAD_WS": "nordlys",
+        "OPENCMO_LOAD_DASHBOARD": dash,
+    }
+    subprocess.run(  # noqa: S603 - locust from our venv
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "benchmarks" / "load_locust.py"),
+            "--host",
+            host,
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 2)),
+            "--run-time",
+            f"{seconds}s",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--stop-timeout",
+            "10",
+        ],
+        env=locust_env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    with open(f"{prefix}_stats.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+def group(rows: list[dict]) -> list[tuple[str, int, int, str, str, str, float]]:
+    """Per endpoint kind (dashboard, list, api; a kind's percentile is its worst endpoint's, as the CSV
+    has no raw samples) plus the true aggregate over every request."""
+    out = []
+    kinds = {"dashboard": [], "list": [], "api": []}
+    for row in rows:
+        name = row["Name"]
+        for kind in kinds:
+            if name == kind or name.startswith(kind + ":"):
+                kinds[kind].append(row)
+    for kind, members in [*kinds.items(), ("all", [r for r in rows if r["Name"] == "Aggregated"])]:
+        if not members:
+            continue
+        count = sum(int(r["Request Count"]) for r in members)
+        fails = sum(int(r["Failure Count"]) for r in members)
+        # Percentiles across several endpoints: the worst member (conservative, no raw samples in the CSV).
+        p = {q: max(float(r[q] or 0) for r in members) for q in ("50%", "95%", "99%")}
+        out.append(
+            (
+                kind,
+                count,
+                fails,
+                f"{p['50%']:.0f}",
+                f"{p['95%']:.0f}",
+                f"{p['99%']:.0f}",
+                fails / count if count else 0,
+            )
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--users", default="20,50,100", help="comma-separated concurrency levels")
+    parser.add_argument("--seconds", type=int, default=60, help="run time per level")
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run")
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "runserver"],
+        default="gunicorn",
+        help="gunicorn (the production WSGI server: --workers processes x --threads) or Django's "
+        "threaded development server (one process)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    args = parser.parse_args()
+    levels = [int(u) for u in args.users.split(",")]
+    host = f"http://127.0.0.1:{args.port}"
+    results = []
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        env = env_for(db, args.pg_url)
+        email = prepare(db, env, args.pg_url, reuse=args.reuse)
+        dash = dashboard_path(env, host, email)
+        log = (Path(env["OPENCMO_DATA_DIR"]) / "server.log").open("w")  # errors, for the report
+        if args.server == "gunicorn":
+            command = [
+                str(BIN / "gunicorn"),
+                "opencmo.wsgi:application",
+                f"--bind=127.0.0.1:{args.port}",
+                f"--workers={args.workers}",
+                f"--threads={args.threads}",
+                "--timeout=120",
+                "--keep-alive=30",  # locust reuses connections; a shorter idle close races its next request
+            ]
+        else:
+            command = [str(BIN / "opencmo"), "runserver", f"127.0.0.1:{args.port}", "--noreload"]
+        print(f"[{db}] server: {' '.join(command)}", flush=True)
+        server = subprocess.Popen(  # noqa: S603 - our own CLI
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_up(f"{host}/healthz")
+            for users in levels:
+                prefix = Path(env["OPENCMO_DATA_DIR"]) / f"locust-{users}"
+                for row in group(run_locust(env, host, users, args.seconds, prefix, email, dash)):
+                    results.append((db, users, *row))
+                    print(
+                        f"  [{db}] {users:>3} users {row[0]:<9} n={row[1]:<6} p50={row[3]:>5} ms "
+                        f"p95={row[4]:>5} ms p99={row[5]:>5} ms errors={row[6]:.2%}",
+                        flush=True,
+                    )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+    print("\n| db | users | endpoints | requests | p50 ms | p95 ms | p99 ms | error rate |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    for db, users, kind, count, _fails, p50, p95, p99, rate in results:
+        print(f"| {db} | {users} | {kind} | {count} | {p50} | {p95} | {p99} | {rate:.2%} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
