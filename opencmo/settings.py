@@ -113,6 +113,15 @@ if DATABASES["default"]["ENGINE"] not in {
         f"DATABASE_URL uses {DATABASES['default']['ENGINE']}; "
         "OpenCMO supports sqlite:// and postgres:// only."
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server, the db_worker and the CLI share one SQLite file: WAL lets readers go on while one
+    # writes, IMMEDIATE takes the write lock when a transaction starts (no "database is locked" halfway
+    # through), and a writer waits up to 20 s for another instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background jobs (reminders, imports, model fits): Django's task framework stored in the app database,
@@ -127,6 +136,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login brute-force throttling (opencmo/core/throttle.py): failures counted in the database.
+AUTHENTICATION_BACKENDS = ["opencmo.core.throttle.ThrottledModelBackend"]
+LOGIN_THROTTLE_ACCOUNT_LIMIT = env_int("LOGIN_THROTTLE_ACCOUNT_LIMIT", 5, minimum=1)
+LOGIN_THROTTLE_IP_LIMIT = env_int("LOGIN_THROTTLE_IP_LIMIT", 20, minimum=1)
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -189,4 +203,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step of a board report at INFO; keep its warnings only.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -7,10 +7,18 @@ from django.urls import include, path
 
 from opencmo.api.routes import api
 from opencmo.core import views as core
+from opencmo.core.throttle import ThrottledAuthenticationForm
+from opencmo.insights.vega import bundle_view as vega_bundle
 from opencmo.org import views as org
 
 account_urls = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -65,4 +73,5 @@ urlpatterns = [
     path("w/<slug:ws>/", include(workspace_urls)),
     path("ical/", include("opencmo.campaigns.feed_urls")),
     path("collect/", include("opencmo.data.collect_urls")),
+    path("assets/vega-<str:version>.js", vega_bundle, name="vega_bundle"),
 ]
