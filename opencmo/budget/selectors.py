@@ -465,3 +465,29 @@ def reallocations(plan: BudgetPlan) -> list[dict]:
             }
         )
     return rows
+
+
+def store_rates(store, workspace: Workspace, start: dt.date, end: dt.date) -> tuple[dict | None, str]:
+    """Exchange rates into the workspace currency (the budget's rates on `end`) for the currencies the
+    analytics store's ad data uses in [start, end], for `opencmo.analytics.kpis(fx=...)`. A currency
+    without a rate is left out of the rates, and the note says so and where to add one."""
+    from django.core.exceptions import ValidationError
+
+    from opencmo.analytics import queries
+    from opencmo.analytics.query import backend_for
+    from opencmo.budget.services import rate_for
+
+    rows = backend_for(store).fetch(queries.currencies("ad_performance"), {"first": start, "last": end}).rows
+    rates, missing = {}, []
+    for code in sorted({row[0] for row in rows if row[0]} - {workspace.currency}):
+        try:
+            rates[code] = rate_for(workspace, code, end)
+        except ValidationError:
+            missing.append(code)
+    note = ""
+    if missing:
+        note = (
+            f"Figures in {', '.join(missing)} are left out: add exchange rates into {workspace.currency} "
+            "under Budget → Exchange rates."
+        )
+    return (rates or None), note

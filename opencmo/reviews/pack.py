@@ -23,12 +23,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from opencmo.budget.models import BudgetPlan, SpendEntry
+from opencmo.budget.selectors import store_rates
 from opencmo.core.models import Workspace
 from opencmo.org.models import Person
 from opencmo.reviews.models import Review, ReviewDecision
@@ -180,38 +180,11 @@ def budget_section(workspace: Workspace, start: dt.date, end: dt.date) -> dict:
 # --- the analytics store: campaigns, channels, attribution ----------------------------------------------
 
 
-def _store_fx(store, workspace: Workspace, start: dt.date, end: dt.date) -> tuple[dict | None, str]:
-    """Rates into the workspace currency for the currencies the period's ad data is in (the budget's
-    exchange rates); a missing rate leaves those rows out and says so."""
-    from opencmo.budget.services import rate_for
-
-    present = {
-        row[0]
-        for row in store.execute(
-            "SELECT DISTINCT currency FROM ad_performance WHERE day BETWEEN ? AND ?", [start, end]
-        ).fetchall()
-        if row[0]
-    }
-    rates, missing = {}, []
-    for code in sorted(present - {workspace.currency}):
-        try:
-            rates[code] = rate_for(workspace, code, end)
-        except ValidationError:
-            missing.append(code)
-    note = ""
-    if missing:
-        note = (
-            f"Figures in {', '.join(missing)} are left out: add exchange rates into {workspace.currency} "
-            "under Budget → Exchange rates."
-        )
-    return (rates or None), note
-
-
 def engine_kpis(store, workspace: Workspace, start: dt.date, end: dt.date, by: tuple[str, ...]):
     """The engine's KPI rows for the period (one total per `by` key), in the workspace currency."""
     from opencmo.analytics import kpis
 
-    fx, note = _store_fx(store, workspace, start, end)
+    fx, note = store_rates(store, workspace, start, end)
     rows = kpis.kpis(store, grain="total", by=by, start=start, end=end, currency=workspace.currency, fx=fx)
     return rows, note
 
@@ -237,7 +210,7 @@ def engine_attribution(store, workspace: Workspace, start: dt.date, end: dt.date
     from opencmo.analytics.attribution import make_model
     from opencmo.analytics.paths import PathTable
 
-    fx, _ = _store_fx(store, workspace, start, end)
+    fx, _ = store_rates(store, workspace, start, end)
     table = PathTable.from_store(store, start=start, end=end, currency=workspace.currency, fx=fx)
     if table.n_paths == 0 or table.total_conversions <= 0:
         return {}

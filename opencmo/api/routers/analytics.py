@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from opencmo.analytics import kpis as engine
 from opencmo.analytics.attribution import MODELS, make_model
 from opencmo.api.common import responses, workspace_for
+from opencmo.budget.selectors import store_rates
 from opencmo.core.models import Workspace
 
 router = Router(tags=["analytics"])
@@ -81,28 +82,6 @@ def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.dat
     return start, end
 
 
-def _fx(store, workspace: Workspace, start: dt.date, end: dt.date) -> tuple[dict | None, str]:
-    """Rates into the workspace currency (the budget's exchange rates) for the currencies in the period;
-    rows in a currency without a rate are left out and the note says so."""
-    from opencmo.budget.services import rate_for
-
-    present = {
-        row[0]
-        for row in store.execute(
-            "SELECT DISTINCT currency FROM ad_performance WHERE day BETWEEN ? AND ?", [start, end]
-        ).fetchall()
-        if row[0]
-    }
-    rates, missing = {}, []
-    for code in sorted(present - {workspace.currency}):
-        try:
-            rates[code] = rate_for(workspace, code, end)
-        except ValidationError:
-            missing.append(code)
-    note = f"Figures in {', '.join(missing)} are left out: no exchange rate." if missing else ""
-    return rates or None, note
-
-
 def _store(workspace: Workspace):
     from opencmo.data.services import open_store
 
@@ -131,7 +110,7 @@ def analytics_kpis(
     if store is None:
         return {**report, "note": "No analytics data imported yet.", "rows": []}
     with store:
-        fx, note = _fx(store, workspace, start, end)
+        fx, note = store_rates(store, workspace, start, end)
         try:
             rows = engine.kpis(
                 store, grain=grain, by=(by,), start=start, end=end, currency=workspace.currency, fx=fx
@@ -160,7 +139,7 @@ def analytics_attribution(
     if store is None:
         return {**result, "note": "No analytics data imported yet.", "credits": []}
     with store:
-        fx, note = _fx(store, workspace, start, end)
+        fx, note = store_rates(store, workspace, start, end)
         try:
             table = PathTable.from_store(store, start=start, end=end, currency=workspace.currency, fx=fx)
             if table.n_paths == 0 or table.total_conversions <= 0:
