@@ -294,3 +294,19 @@ def test_foreign_run_is_404(client_for, acme, alice, globex, eve):
         client.get(reverse("import_run_detail", kwargs={"ws": "acme", "importrun_pk": 10**30})).status_code
         == 404
     )
+
+
+def test_a_ga4_export_too_big_for_the_memory_is_refused_before_parsing(acme, alice, monkeypatch):
+    """A 4 GB export once pushed the worker past 22 GB and the kernel killed it; now the run is refused
+    up front with the sizes and what to do, and nothing is written."""
+    from opencmo.data import services
+
+    data = sample("ga4.ndjson")
+    monkeypatch.setattr(services, "_available_memory", lambda: len(data) * 4)
+    run = import_file(actor=alice, workspace=acme, kind="ga4", filename="big.ndjson", data=data)
+    assert run.status == ImportRun.Status.FAILED
+    assert "needs about" in run.message and "per daily export table" in run.message
+    assert (counts(acme) or {}).get("events", 0) == 0  # the store was not even opened
+    monkeypatch.setattr(services, "_available_memory", lambda: len(data) * 100)
+    assert services.memory_refusal("ga4", data) is None
+    assert services.memory_refusal("google_ads", data * 1000) is None  # ad reports are not held per event
