@@ -37,6 +37,8 @@ MATRIX = {
     "/api/w/{ws}/approvals/{approvalrequest_pk}/decide": "raci",
     "/api/w/{ws}/budgets/{budgetplan_pk}": "raci",
     "/api/w/{ws}/budgets/{budgetplan_pk}/lines": "raci",
+    "/api/w/{ws}/budgets/{budgetplan_pk}/lines/{budgetline_pk}": "raci",
+    "/api/w/{ws}/budgets/{budgetplan_pk}/lines/{budgetline_pk}/phasing": "raci",
     "/api/w/{ws}/budgets/{budgetplan_pk}/reallocations": "raci",
     "/api/w/{ws}/contacts/{contact_pk}": "member",
     "/api/w/{ws}/contacts/{contact_pk}/stage": "member",
