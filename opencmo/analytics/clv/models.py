@@ -36,6 +36,7 @@ from .data import (
 __all__ = ["BetaGeoModel", "GammaGammaModel", "NotFittedError", "ParetoNBDModel"]
 
 _LOG_BOUND = 30.0  # parameters stay within e^-30 .. e^30 (in the internal time scale)
+_MAX_LOG_SE = 5.0  # standard error of a log-parameter beyond which it is not identified
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -191,7 +192,11 @@ class _Model:
         except np.linalg.LinAlgError:
             cov_log = np.full(information.shape, np.nan)
         # A maximum in a flat direction (the likelihood still rising towards the edge of the parameter
-        # space) has a singular information matrix: that is no interior optimum, so not converged.
+        # space) has a singular information matrix: that is no interior optimum, so not converged. How
+        # near singular it looks when the optimiser stops there depends on rounding (CPU kernels), so a
+        # parameter the data leave free by a factor of e^5 either way at one standard error counts too.
+        if not np.all(np.diag(cov_log) < _MAX_LOG_SE**2):  # NaN (singular) compares False too
+            cov_log = np.full(information.shape, np.nan)  # no standard errors for a free parameter
         self.converged_ = bool(info["converged"] and np.all(np.isfinite(cov_log)))
         self.log_params_covariance_ = cov_log
         self.covariance_ = cov_log * np.outer(values, values)
