@@ -57,6 +57,9 @@ def make_ads(path: Path, rows: int, seed: int) -> None:
 
 
 def make_ga4(path: Path, events: int, seed: int) -> None:
+    """Sessions as GA4 records them: ``session_start`` and a ``page_view`` first (the traffic source on
+    the session's first event), then more page views, ``scroll`` and ``user_engagement`` (about six
+    events a session), a purchase in one session of fifty; users come back on later days."""
     rng = random.Random(seed)
     sources = [
         ("google", "cpc"),
@@ -66,38 +69,59 @@ def make_ga4(path: Path, events: int, seed: int) -> None:
         ("(direct)", "(none)"),
         ("partner.example", "referral"),
     ]
+    users = max(events // 15, 1)
     t = 1_704_067_200 * 10**6
+    written = 0
     with path.open("w") as out:
-        for i in range(events):
-            user = f"u{rng.randint(1, max(events // 20, 1))}"
-            t += rng.randint(1, 2_000_000)
+        while written < events:
+            user = f"u{rng.randint(1, users)}"
+            t += rng.randint(1, 4_000_000)
+            session = t // 10**6
             source, medium = rng.choice(sources)
-            name = "purchase" if rng.random() < 0.01 else "page_view"
-            row = {
-                "event_date": "20240101",
-                "event_timestamp": t,
-                "event_name": name,
-                "user_pseudo_id": user,
-                "event_params": [
-                    {"key": "ga_session_id", "value": {"int_value": t // 1_800_000_000}},
-                    {"key": "page_location", "value": {"string_value": f"https://shop.example/p/{i % 500}"}},
-                ],
-                "collected_traffic_source": {
-                    "manual_source": source,
-                    "manual_medium": medium,
-                    "manual_campaign_name": "c",
-                },
-            }
-            if name == "purchase":
-                row["ecommerce"] = {
-                    "purchase_revenue": round(rng.random() * 300, 2),
-                    "transaction_id": f"T{i}",
+            names = ["session_start", "page_view"]
+            names += rng.choices(["page_view", "scroll", "user_engagement"], k=rng.randint(0, 8))
+            if rng.random() < 0.02:
+                names.append("purchase")
+            stamp = t
+            for position, name in enumerate(names[: events - written]):
+                stamp += rng.randint(0, 30_000_000) if position else 0
+                row = {
+                    "event_date": "20240101",
+                    "event_timestamp": stamp,
+                    "event_name": name,
+                    "user_pseudo_id": user,
+                    "event_params": [
+                        {"key": "ga_session_id", "value": {"int_value": session}},
+                        {
+                            "key": "page_location",
+                            "value": {"string_value": f"https://shop.example/p/{rng.randint(1, 500)}"},
+                        },
+                    ],
                 }
-                row["event_params"].append({"key": "currency", "value": {"string_value": "EUR"}})
-            out.write(json.dumps(row) + "\n")
+                if position == 0:
+                    row["collected_traffic_source"] = {
+                        "manual_source": source,
+                        "manual_medium": medium,
+                        "manual_campaign_name": "c",
+                    }
+                if name == "user_engagement":
+                    row["event_params"].append(
+                        {"key": "engagement_time_msec", "value": {"int_value": rng.randint(500, 60_000)}}
+                    )
+                if name == "purchase":
+                    row["ecommerce"] = {
+                        "purchase_revenue": round(rng.random() * 300, 2),
+                        "transaction_id": f"T{written}",
+                    }
+                    row["event_params"].append({"key": "currency", "value": {"string_value": "EUR"}})
+                out.write(json.dumps(row) + "\n")
+                written += 1
 
 
-def ours(kind: str, path: Path, tmp: Path) -> tuple[float, int]:
+def _ours(kind: str, path: Path, tmp: Path) -> None:
+    """Runs in a child process (``--ours``) so its peak memory is its own; prints seconds, rows, MB."""
+    import resource
+
     from opencmo.analytics.store import Store
     from opencmo.data import loader
     from opencmo.data.parsers import PARSERS
@@ -114,7 +138,25 @@ def ours(kind: str, path: Path, tmp: Path) -> tuple[float, int]:
             fingerprint=hashlib.sha256(data).hexdigest(),
             filename=path.name,
         )
-    return time.perf_counter() - start, parsed.rows_read
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(time.perf_counter() - start, parsed.rows_read, peak)
+
+
+def ours(kind: str, path: Path, tmp: Path) -> tuple[float, int] | str:
+    done = subprocess.run(  # noqa: S603 - this script, our paths
+        [sys.executable, __file__, "--ours", kind, str(path), str(tmp)], capture_output=True, text=True
+    )
+    if done.returncode:
+        return _failure(done)
+    seconds, rows, peak = done.stdout.split()[-3:]
+    print(f"  (opencmo peak memory {float(peak):,.0f} MB for a {path.stat().st_size / 1e6:,.0f} MB file)")
+    return float(seconds), int(rows)
+
+
+def _failure(done: subprocess.CompletedProcess) -> str:
+    if done.returncode in (-9, 137):
+        return "killed by the kernel (out of memory)"
+    return f"failed: {(done.stderr or '').strip().splitlines()[-1:]}"
 
 
 PANDAS = """
@@ -124,27 +166,33 @@ t = time.perf_counter()
 if kind == "csv":
     df = pd.read_csv(path, thousands=",")
 else:
-    df = pd.read_json(path, lines=True)
-    df["event_params"] = df["event_params"].astype(str)
-    for c in ("collected_traffic_source", "ecommerce"):
-        if c in df: df[c] = df[c].astype(str)
+    df = None
 con = sqlite3.connect(db)
-df.to_sql("t", con, index=False, chunksize=100_000)
+# JSON in chunks of 1M lines (all at once, a 4 GB export needs more memory than the machine has).
+chunks = [df] if df is not None else pd.read_json(path, lines=True, chunksize=1_000_000)
+n = 0
+for df in chunks:
+    for c in ("event_params", "collected_traffic_source", "ecommerce"):
+        if c in df: df[c] = df[c].astype(str)
+    df.to_sql("t", con, index=False, chunksize=100_000, if_exists="append")
+    n += len(df)
 con.commit()
-print(time.perf_counter() - t, len(df))
+print(time.perf_counter() - t, n)
 """
 
 
-def pandas_baseline(kind: str, path: Path, tmp: Path) -> tuple[float, int] | None:
+def pandas_baseline(kind: str, path: Path, tmp: Path) -> tuple[float, int] | str | None:
     python = PEERS if PEERS.exists() else None
     if python is None:
         return None
-    out = subprocess.run(  # noqa: S603 - our own peer interpreter and temp paths
+    done = subprocess.run(  # noqa: S603 - our own peer interpreter and temp paths
         [str(python), "-c", PANDAS, kind, str(path), str(tmp / f"pandas-{kind}.sqlite")],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.split()
+    )
+    if done.returncode:
+        return _failure(done)
+    out = done.stdout.split()
     return float(out[0]), int(out[1])
 
 
@@ -162,9 +210,12 @@ def arrow_baseline(kind: str, path: Path, tmp: Path) -> tuple[float, int]:
     return time.perf_counter() - start, table.num_rows
 
 
-def report(label: str, result: tuple[float, int] | None) -> None:
+def report(label: str, result: tuple[float, int] | str | None) -> None:
     if result is None:
         print(f"  {label:<16} (skipped: no benchmarks/.venv-peers with pandas)")
+        return
+    if isinstance(result, str):
+        print(f"  {label:<16} {result}")
         return
     seconds, n = result
     print(f"  {label:<16} {n:>11,} rows {seconds:>8.2f} s {n / seconds:>12,.0f} rows/s")
@@ -174,23 +225,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=1_000_000, help="ad rows (default 1,000,000)")
-    parser.add_argument("--events", type=int, default=10_000_000, help="GA4 events (default 10,000,000)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="ad rows (default 1,000,000; 0 skips)")
+    parser.add_argument(
+        "--events", type=int, default=10_000_000, help="GA4 events (default 10,000,000; 0 skips)"
+    )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ours", nargs=3, help=argparse.SUPPRESS)  # kind path tmp: the child process
     args = parser.parse_args()
+    if args.ours:
+        kind, path, tmp = args.ours
+        _ours(kind, Path(path), Path(tmp))
+        return
     with tempfile.TemporaryDirectory(prefix="opencmo-bench-") as name:
         tmp = Path(name)
         ads, ga4 = tmp / "google_ads.csv", tmp / "ga4.ndjson"
-        make_ads(ads, args.rows, args.seed)
-        make_ga4(ga4, args.events, args.seed)
-        print(f"Google Ads CSV: {args.rows:,} rows, {ads.stat().st_size / 1e6:.1f} MB")
-        report("opencmo", ours("google_ads", ads, tmp))
-        report("pandas+to_sql", pandas_baseline("csv", ads, tmp))
-        report("pyarrow+duckdb", arrow_baseline("csv", ads, tmp))
-        print(f"GA4 NDJSON: {args.events:,} events, {ga4.stat().st_size / 1e6:.1f} MB")
-        report("opencmo", ours("ga4", ga4, tmp))
-        report("pandas+to_sql", pandas_baseline("json", ga4, tmp))
-        report("pyarrow+duckdb", arrow_baseline("json", ga4, tmp))
+        if args.rows:
+            make_ads(ads, args.rows, args.seed)
+            print(f"Google Ads CSV: {args.rows:,} rows, {ads.stat().st_size / 1e6:.1f} MB")
+            report("opencmo", ours("google_ads", ads, tmp))
+            report("pandas+to_sql", pandas_baseline("csv", ads, tmp))
+            report("pyarrow+duckdb", arrow_baseline("csv", ads, tmp))
+        if args.events:
+            make_ga4(ga4, args.events, args.seed)
+            print(f"GA4 NDJSON: {args.events:,} events, {ga4.stat().st_size / 1e6:.1f} MB")
+            report("opencmo", ours("ga4", ga4, tmp))
+            report("pandas+to_sql", pandas_baseline("json", ga4, tmp))
+            report("pyarrow+duckdb", arrow_baseline("json", ga4, tmp))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ Django-free on purpose (the benchmark and the CLI use it directly); campaign map
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -119,6 +119,41 @@ MERGE = {
 
 ORDER = ("ad_performance", "sessions", "events", "touchpoints", "conversions", "orders")
 BATCH = 200_000
+ROWS_PER_BATCH = 50_000  # rows a RowBatches turns into one Arrow table
+
+
+class RowBatches:
+    """A table's rows kept as Arrow tables, appended one row at a time: a GA4 export of ten million
+    events held as dicts would need about a kilobyte of Python objects per event. Iterating yields the
+    rows as dicts again (for tests and small files)."""
+
+    def __init__(self, table: str, size: int | None = None) -> None:
+        self.table, self.size = table, size or ROWS_PER_BATCH
+        self._done: list[pa.Table] = []
+        self._pending: list[dict] = []
+        self._count = 0
+
+    def append(self, row: dict) -> None:
+        self._pending.append(row)
+        self._count += 1
+        if len(self._pending) >= self.size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._done.append(_arrow(self.table, self._pending, None, {}))
+            self._pending = []
+
+    def arrow(self) -> list[pa.Table]:
+        self._flush()
+        return self._done
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        for batch in self.arrow():
+            yield from batch.to_pylist()
 
 
 @dataclass
@@ -137,7 +172,7 @@ def load(
     store: Store,
     *,
     kind: str,
-    tables: dict[str, list[dict]],
+    tables: dict[str, list[dict] | RowBatches],
     fingerprint: str,
     filename: str,
     campaign_ids: dict[str, int] | None = None,
@@ -167,10 +202,9 @@ def load(
             rows = tables.get(table) or []
             if not rows:
                 continue
-            for start in range(0, len(rows), BATCH):
-                chunk = rows[start : start + BATCH]
-                _upsert(con, table, _arrow(table, chunk, result.import_id, campaign_ids))
-                done += len(chunk)
+            for chunk in _chunks(table, rows, result.import_id, campaign_ids):
+                _upsert(con, table, chunk)
+                done += chunk.num_rows
                 if progress:
                     progress(int(100 * done / total))
             result.counts[table] = len(rows)
@@ -183,21 +217,50 @@ def load(
     return result
 
 
-def _arrow(table: str, rows: list[dict], import_id: int, campaign_ids: dict[str, int]) -> pa.Table:
+def _chunks(
+    table: str, rows: list[dict] | RowBatches, import_id: int, campaign_ids: dict[str, int]
+) -> Iterator[pa.Table]:
+    if isinstance(rows, RowBatches):  # built before the import id and the campaign mapping were known
+        for batch in rows.arrow():
+            n = batch.num_rows
+            batch = batch.set_column(
+                batch.schema.get_field_index("import_id"), "import_id", pa.array([import_id] * n, pa.int64())
+            )
+            if "campaign_id" in batch.schema.names:
+                names = batch.column(_CAMPAIGN_KEY.get(table, "campaign")).to_pylist()
+                batch = batch.set_column(
+                    batch.schema.get_field_index("campaign_id"),
+                    "campaign_id",
+                    pa.array(_campaigns(names, campaign_ids), pa.int64()),
+                )
+            yield batch
+        return
+    for start in range(0, len(rows), BATCH):
+        yield _arrow(table, rows[start : start + BATCH], import_id, campaign_ids)
+
+
+def _arrow(table: str, rows: list[dict], import_id: int | None, campaign_ids: dict[str, int]) -> pa.Table:
     schema = SCHEMAS[table]
     columns = {}
     for name in schema.names:
         if name == "import_id":
             columns[name] = [import_id] * len(rows)
-        elif name == "campaign_id" and table == "ad_performance":
-            columns[name] = [campaign_ids.get(r["campaign_external"]) for r in rows]
         elif name == "campaign_id":
-            columns[name] = [campaign_ids.get(r["campaign"]) if r.get("campaign") else None for r in rows]
+            key = _CAMPAIGN_KEY.get(table, "campaign")
+            columns[name] = _campaigns([r.get(key) for r in rows], campaign_ids)
         elif schema.field(name).type == MONEY:
             columns[name] = _money([r.get(name) for r in rows])
         else:
             columns[name] = [r.get(name) for r in rows]
     return pa.table(columns, schema=schema)
+
+
+#: The column a row's platform campaign name is in (the mapping's key), where it is not ``campaign``.
+_CAMPAIGN_KEY = {"ad_performance": "campaign_external"}
+
+
+def _campaigns(names: list, campaign_ids: dict[str, int]) -> list[int | None]:
+    return [campaign_ids.get(name) if name else None for name in names]
 
 
 def _money(values: list) -> pa.Array:

@@ -1,8 +1,11 @@
 """Import runs end to end through the services and the pages: dry run, real run, duplicates, mapping,
 the budget ledger and CRM hand-offs, permissions and isolation."""
 
+import io
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -302,11 +305,29 @@ def test_a_ga4_export_too_big_for_the_memory_is_refused_before_parsing(acme, ali
     from opencmo.data import services
 
     data = sample("ga4.ndjson")
-    monkeypatch.setattr(services, "_available_memory", lambda: len(data) * 4)
+    assert services.ga4_events_in(data) == data.count(b"\n") + 1
+    need = len(data) + services.ga4_events_in(data) * services.GA4_BYTES_PER_EVENT
+    monkeypatch.setattr(services, "_available_memory", lambda: need - 1)
     run = import_file(actor=alice, workspace=acme, kind="ga4", filename="big.ndjson", data=data)
     assert run.status == ImportRun.Status.FAILED
     assert "needs about" in run.message and "per daily export table" in run.message
     assert (counts(acme) or {}).get("events", 0) == 0  # the store was not even opened
-    monkeypatch.setattr(services, "_available_memory", lambda: len(data) * 100)
+    monkeypatch.setattr(services, "_available_memory", lambda: need)
     assert services.memory_refusal("ga4", data) is None
     assert services.memory_refusal("google_ads", data * 1000) is None  # ad reports are not held per event
+    buffer = io.BytesIO()  # Parquet is counted from its footer, however well it compresses
+    pq.write_table(pa.Table.from_pylist([{"event_name": "page_view"}] * 50_000), buffer)
+    assert services.ga4_events_in(buffer.getvalue()) == 50_000
+    assert services.ga4_events_in(b"PAR1 broken PAR1") == 0
+
+
+def test_uploads_are_capped_but_the_command_line_reads_big_files(acme, alice, monkeypatch):
+    from opencmo.data import services
+
+    data = sample("ga4.ndjson")
+    monkeypatch.setattr(services, "MAX_UPLOAD", len(data) - 1)
+    with pytest.raises(ValidationError) as refused:
+        services.importrun_create(actor=alice, workspace=acme, kind="ga4", filename="a.ndjson", data=data)
+    assert "use the command line importer" in str(refused.value)
+    run = import_file(actor=alice, workspace=acme, kind="ga4", filename="a.ndjson", data=data)
+    assert run.status == ImportRun.Status.SUCCEEDED, run.message

@@ -176,9 +176,48 @@ def test_ga4_parquet_equals_ndjson():
 
 
 def test_ga4_duplicate_event_rows_count_once():
-    line = sample("ga4.ndjson").splitlines()[0]
+    line = next(x for x in sample("ga4.ndjson").splitlines() if b'"page_view"' in x)
     parsed = PARSERS["ga4"](line + b"\n" + line + b"\n")
     assert len(parsed.tables["events"]) == 1
+    assert [s["page_views"] for s in parsed.tables["sessions"]] == [1]  # not counted twice either
+
+
+def test_ga4_rows_span_arrow_batches(monkeypatch):
+    from opencmo.data import loader
+
+    monkeypatch.setattr(loader, "ROWS_PER_BATCH", 2)
+    whole = PARSERS["ga4"](sample("ga4.ndjson"), default_currency="NOK")
+    events = list(whole.tables["events"])
+    assert len(events) == 9 and len({e["event_key"] for e in events}) == 9
+    assert len(whole.tables["events"].arrow()) == 5  # nine events in batches of two
+    assert all(e["ts"].year == 2026 for e in events)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"a": 1}\n{"b": 2}\n{"c": "caf\xe9"}\n', "Line 3 is not UTF-8 text (byte 0xE9 at position 28)"),
+        (b'\xef\xbb\xbf{"a": 1}\n{"b": "\x00"}\n', "Line 2 contains a NUL byte"),
+        (b"\n  \n\r\n", "The file has no content"),
+        (b"", "The file is empty"),
+    ],
+)
+def test_text_lines_checks_as_decode_does(data, message):
+    with pytest.raises(common.FileRejected) as streamed:
+        list(common.text_lines(data))
+    with pytest.raises(common.FileRejected) as whole:
+        common.decode(data)
+    assert message in str(streamed.value) and str(streamed.value) == str(whole.value)
+
+
+def test_text_lines_numbers_lines_as_an_editor_does():
+    data = '{"a": 1}\r\n\r\n{"b": "x\u2028y"}\n'.encode()
+    assert [(n, line.strip()) for n, line in common.text_lines(data)] == [
+        (1, '{"a": 1}'),
+        (3, '{"b": "x\u2028y"}'),  # a JSON string may hold U+2028; it does not end the line
+    ]
+    utf16 = '{"a": 1}\n\n{"b": 2}\n'.encode("utf-16")
+    assert [n for n, _ in common.text_lines(utf16)] == [1, 3]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -76,42 +76,77 @@ class FileRejected(Exception):
 # --- text ---
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 (with BOM, or without BOM when it plainly is UTF-16)."""
+def _encoding(data: bytes) -> tuple[bytes, str]:
+    """The text's encoding, and the data without a UTF-8 BOM."""
     if not data:
         raise FileRejected("The file is empty.")
     if data.startswith(b"\xef\xbb\xbf"):
-        data, encoding = data[3:], "utf-8"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        encoding = "utf-16-le"
-    elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        encoding = "utf-16-be"
-    else:
-        encoding = "utf-8"
+        return data[3:], "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data, "utf-16"
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return data, "utf-16-le"
+    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
+        return data, "utf-16-be"
+    return data, "utf-8"
+
+
+def _not_utf8(line: int, byte: int, position: int) -> FileRejected:
+    return FileRejected(
+        f"Line {line} is not UTF-8 text (byte 0x{byte:02X} at position {position}); "
+        "the file looks like Windows-1252/Latin-1 — export it again as UTF-8 or UTF-16.",
+        row=line,
+    )
+
+
+def _nul(line: int) -> FileRejected:
+    return FileRejected(f"Line {line} contains a NUL byte (the file is binary or damaged).", row=line)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 (with BOM, or without BOM when it plainly is UTF-16)."""
+    data, encoding = _encoding(data)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         if encoding == "utf-8":
             line = data[: error.start].count(b"\n") + 1
-            byte = data[error.start]
-            raise FileRejected(
-                f"Line {line} is not UTF-8 text (byte 0x{byte:02X} at position {error.start}); "
-                "the file looks like Windows-1252/Latin-1 — export it again as UTF-8 or UTF-16.",
-                row=line,
-            ) from None
+            raise _not_utf8(line, data[error.start], error.start) from None
         raise FileRejected(
             f"The file claims to be {encoding.upper()} but is not valid {encoding.upper()}."
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise FileRejected(f"Line {line} contains a NUL byte (the file is binary or damaged).", row=line)
+        raise _nul(text[: text.index("\x00")].count("\n") + 1)
     if not text.strip():
         raise FileRejected("The file has no content.")
     return text
+
+
+def text_lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """The numbered non-blank lines of a text file, with :func:`decode`'s checks. UTF-8 is read line by
+    line, so a multi-GB export costs no second copy of itself in memory (UTF-16 is decoded whole)."""
+    data, encoding = _encoding(data)
+    if encoding != "utf-8":
+        for number, line in enumerate(decode(data).split("\n"), start=1):
+            if line.strip():
+                yield number, line
+        return
+    offset, seen = 0, False
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _not_utf8(number, raw[error.start], offset + error.start) from None
+        if "\x00" in line:
+            raise _nul(number)
+        offset += len(raw)
+        if line.strip():
+            seen = True
+            yield number, line
+    if not seen:
+        raise FileRejected("The file has no content.")
 
 
 def sniff_delimiter(sample_lines: Sequence[str]) -> str:

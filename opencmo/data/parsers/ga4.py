@@ -20,9 +20,11 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
+from opencmo.data.loader import RowBatches
 from opencmo.data.parsers.channels import channel_group
 from opencmo.data.parsers.common import (
     MONEY_LIMIT,
@@ -31,7 +33,7 @@ from opencmo.data.parsers.common import (
     Parsed,
     Problem,
     TooManyProblems,
-    decode,
+    text_lines,
 )
 
 CONVERSIONS = {"purchase": "purchase", "generate_lead": "lead", "sign_up": "signup", "form_submit": "lead"}
@@ -44,35 +46,29 @@ def is_parquet(data: bytes) -> bool:
 
 
 def parse(data: bytes, *, default_currency: str = "") -> Parsed:
+    """One pass over the file, event by event: nothing but the output rows (events as Arrow batches,
+    sessions, conversions and orders as dicts) is kept, so memory stays a fraction of the file's size."""
     parsed = Parsed(kind="ga4")
+    out = _Output()
     try:
-        records = _records(data, parsed)
-        if not parsed.problems:
-            _transform(records, parsed, default_currency)
+        for number, row in _records(data, parsed):
+            _event(number, row, parsed, out, default_currency)
+        if not parsed.rows_read and not parsed.problems:
+            raise FileRejected("The file holds no events.")
     except FileRejected as rejected:
         parsed.problems.append(rejected.problem)
     except TooManyProblems:
         parsed.notes.append("Stopped after 500 problems.")
-    if parsed.problems:
-        parsed.tables = {}
+    if not parsed.problems:
+        parsed.tables = out.tables()
     return parsed
 
 
-def _records(data: bytes, parsed: Parsed) -> list[tuple[int, dict]]:
+def _records(data: bytes, parsed: Parsed) -> Iterator[tuple[int, dict]]:
     if is_parquet(data):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(io.BytesIO(data))
-        except (pa.ArrowException, OSError) as error:
-            raise FileRejected(f"The Parquet file cannot be read: {str(error)[:200]}.") from None
-        return list(enumerate(table.to_pylist(), start=1))
-    text = decode(data)
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+        yield from _parquet_records(data)
+        return
+    for number, line in text_lines(data):
         if len(line) > 1_000_000:
             parsed.problem(number, "", f"The line is {len(line):,} characters long (at most 1,000,000).")
             continue
@@ -85,14 +81,21 @@ def _records(data: bytes, parsed: Parsed) -> list[tuple[int, dict]]:
         if not isinstance(value, dict):
             parsed.problem(number, "", "Each line must be one JSON object (one event).")
             continue
-        records.append((number, value))
-    if not records and not parsed.problems:
-        raise FileRejected("The file holds no events.")
-    return records
+        yield number, value
 
 
-def _param(params: dict, key: str):
-    return params.get(key)
+def _parquet_records(data: bytes) -> Iterator[tuple[int, dict]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    number = 0
+    try:
+        for batch in pq.ParquetFile(io.BytesIO(data)).iter_batches(batch_size=10_000):
+            for record in batch.to_pylist():
+                number += 1
+                yield number, record
+    except (pa.ArrowException, OSError) as error:
+        raise FileRejected(f"The Parquet file cannot be read: {str(error)[:200]}.") from None
 
 
 def _params(raw, number: int, parsed: Parsed) -> dict:
@@ -135,57 +138,102 @@ def _key(*parts) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
-def _transform(records: list[tuple[int, dict]], parsed: Parsed, default_currency: str) -> None:
-    events: dict[str, dict] = {}
-    sessions: dict[str, dict] = {}
-    conversions: dict[tuple, dict] = {}
-    orders: dict[str, dict] = {}
-    for number, row in records:
-        parsed.rows_read += 1
-        before = len(parsed.problems)
-        name = row.get("event_name")
-        if not isinstance(name, str) or not name.strip():
-            parsed.problem(number, "event_name", "The event name is missing.")
-        user = row.get("user_pseudo_id")
-        if not isinstance(user, str | int) or not str(user).strip():
-            parsed.problem(number, "user_pseudo_id", "The user pseudo id is missing.")
-        stamp = row.get("event_timestamp")
-        if isinstance(stamp, str) and stamp.isdigit():
-            stamp = int(stamp)
-        if not isinstance(stamp, int) or isinstance(stamp, bool):
-            parsed.problem(number, "event_timestamp", "Must be microseconds since 1970 as a whole number.")
-        elif not MIN_TS <= stamp <= MAX_TS:
-            hint = " (milliseconds or seconds instead of microseconds?)" if stamp < MIN_TS else ""
-            parsed.problem(number, "event_timestamp", f"{stamp} is not a time between 2000 and 2100{hint}.")
-        event_date = row.get("event_date")
-        if event_date is not None and not (
-            isinstance(event_date, str) and len(event_date) == 8 and event_date.isdigit()
-        ):
-            parsed.problem(number, "event_date", f"“{str(event_date)[:20]}” is not a date as YYYYMMDD.")
-        params = _params(row.get("event_params"), number, parsed)
-        ecommerce = row.get("ecommerce") or {}
-        if not isinstance(ecommerce, dict):
-            parsed.problem(number, "ecommerce", "Must be a record.")
-            ecommerce = {}
-        revenue = _money(ecommerce.get("purchase_revenue"), number, "ecommerce.purchase_revenue", parsed)
-        value = (
-            revenue
-            if revenue is not None
-            else _money(params.get("value"), number, "event_params.value", parsed)
-        )
-        currency = str(params.get("currency") or default_currency or "").upper()
-        if value is not None and not (len(currency) == 3 and currency.isalpha()):
-            parsed.problem(number, "event_params.currency", "A value needs a three-letter currency code.")
-        if len(parsed.problems) > before:
-            continue
-        user = str(user)
-        ts = EPOCH + dt.timedelta(microseconds=stamp)
-        key = _key(json.dumps(row, sort_keys=True, default=str))
-        session_id = params.get("ga_session_id")
-        session_key = f"{user}:{session_id}" if session_id is not None else None
-        page = params.get("page_location")
-        path = urlsplit(str(page)).path or "/" if page else None
-        events[key] = {
+class _Output:
+    """What the file turns into. Identical events (same row, same hash) are one event; their keys are
+    remembered as 128-bit integers (a tenth of the memory of the hex strings)."""
+
+    def __init__(self) -> None:
+        self.events = RowBatches("events")
+        self.seen: set[int] = set()
+        self.sessions: dict[str, _Session] = {}
+        self.conversions: dict[tuple, dict] = {}
+        self.orders: dict[str, dict] = {}
+        self.failed = False  # after the first problem only checking goes on; nothing is kept
+
+    def tables(self) -> dict:
+        """The rows to load; sessions become Arrow rows one by one, so they are never held twice."""
+        sessions, touchpoints = RowBatches("sessions"), RowBatches("touchpoints")
+        starts: set[tuple] = set()
+        while self.sessions:
+            _, session = self.sessions.popitem()
+            channel = channel_group(session.source, session.medium, session.campaign)
+            sessions.append(session.row(channel))
+            start = (session.user_key, session.started_at, channel)
+            if start in starts:
+                continue  # two sessions of one user starting together on one channel: one touch
+            starts.add(start)
+            touchpoints.append(
+                {
+                    "user_key": session.user_key,
+                    "ts": session.started_at,
+                    "channel": channel,
+                    "source": session.source,
+                    "medium": session.medium,
+                    "campaign": session.campaign,
+                    "is_direct": channel == "Direct",
+                    "session_key": session.session_key,
+                }
+            )
+        return {
+            "events": self.events,
+            "sessions": sessions,
+            "touchpoints": touchpoints,
+            "conversions": list(self.conversions.values()),
+            "orders": list(self.orders.values()),
+        }
+
+
+def _event(number: int, row: dict, parsed: Parsed, out: _Output, default_currency: str) -> None:
+    parsed.rows_read += 1
+    before = len(parsed.problems)
+    name = row.get("event_name")
+    if not isinstance(name, str) or not name.strip():
+        parsed.problem(number, "event_name", "The event name is missing.")
+    user = row.get("user_pseudo_id")
+    if not isinstance(user, str | int) or not str(user).strip():
+        parsed.problem(number, "user_pseudo_id", "The user pseudo id is missing.")
+    stamp = row.get("event_timestamp")
+    if isinstance(stamp, str) and stamp.isdigit():
+        stamp = int(stamp)
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        parsed.problem(number, "event_timestamp", "Must be microseconds since 1970 as a whole number.")
+    elif not MIN_TS <= stamp <= MAX_TS:
+        hint = " (milliseconds or seconds instead of microseconds?)" if stamp < MIN_TS else ""
+        parsed.problem(number, "event_timestamp", f"{stamp} is not a time between 2000 and 2100{hint}.")
+    event_date = row.get("event_date")
+    if event_date is not None and not (
+        isinstance(event_date, str) and len(event_date) == 8 and event_date.isdigit()
+    ):
+        parsed.problem(number, "event_date", f"“{str(event_date)[:20]}” is not a date as YYYYMMDD.")
+    params = _params(row.get("event_params"), number, parsed)
+    ecommerce = row.get("ecommerce") or {}
+    if not isinstance(ecommerce, dict):
+        parsed.problem(number, "ecommerce", "Must be a record.")
+        ecommerce = {}
+    revenue = _money(ecommerce.get("purchase_revenue"), number, "ecommerce.purchase_revenue", parsed)
+    value = (
+        revenue if revenue is not None else _money(params.get("value"), number, "event_params.value", parsed)
+    )
+    currency = str(params.get("currency") or default_currency or "").upper()
+    if value is not None and not (len(currency) == 3 and currency.isalpha()):
+        parsed.problem(number, "event_params.currency", "A value needs a three-letter currency code.")
+    if len(parsed.problems) > before:
+        out.failed = True
+    if out.failed:
+        return
+    user = str(user)
+    ts = EPOCH + dt.timedelta(microseconds=stamp)
+    key = _key(json.dumps(row, sort_keys=True, default=str))
+    seen = int(key, 16)
+    if seen in out.seen:
+        return  # the same row again: the same event
+    out.seen.add(seen)
+    session_id = params.get("ga_session_id")
+    session_key = f"{user}:{session_id}" if session_id is not None else None
+    page = params.get("page_location")
+    path = urlsplit(str(page)).path or "/" if page else None
+    out.events.append(
+        {
             "event_key": key,
             "user_key": user,
             "ts": ts,
@@ -194,56 +242,29 @@ def _transform(records: list[tuple[int, dict]], parsed: Parsed, default_currency
             "page": path[:2000] if path else None,
             "value": value,
             "currency": currency if value is not None else None,
-            "params": json.dumps(
-                {k: v for k, v in params.items() if k not in ("page_location",)}, default=str
-            ),
+            "params": json.dumps({k: v for k, v in params.items() if k != "page_location"}, default=str),
         }
-        if session_key:
-            _session(sessions, session_key, user, ts, name, params, row, path)
-        kind = CONVERSIONS.get(name)
-        if kind:
-            conv_key = (user, ts, kind)
-            conversions[conv_key] = {
-                "user_key": user,
+    )
+    if session_key:
+        _session(out.sessions, session_key, user, ts, name, params, row, path)
+    kind = CONVERSIONS.get(name)
+    if kind:
+        out.conversions[(user, ts, kind)] = {
+            "user_key": user,
+            "ts": ts,
+            "kind": kind,
+            "value": value or Decimal(0),
+            "currency": currency or None,
+        }
+        transaction_id = ecommerce.get("transaction_id") or params.get("transaction_id")
+        if kind == "purchase" and transaction_id and value is not None:
+            out.orders[str(transaction_id)] = {
+                "order_key": str(transaction_id)[:200],
+                "customer_key": user,
                 "ts": ts,
-                "kind": kind,
-                "value": value or Decimal(0),
-                "currency": currency or None,
+                "value": value,
+                "currency": currency,
             }
-            transaction_id = ecommerce.get("transaction_id") or params.get("transaction_id")
-            if kind == "purchase" and transaction_id and value is not None:
-                orders[str(transaction_id)] = {
-                    "order_key": str(transaction_id)[:200],
-                    "customer_key": user,
-                    "ts": ts,
-                    "value": value,
-                    "currency": currency,
-                }
-    if parsed.problems:
-        return
-    touchpoints: dict[tuple, dict] = {}
-    for session in sessions.values():
-        session["channel"] = channel_group(session["source"], session["medium"], session["campaign"])
-        tp_key = (session["user_key"], session["started_at"], session["channel"])
-        touchpoints[tp_key] = {
-            "user_key": session["user_key"],
-            "ts": session["started_at"],
-            "channel": session["channel"],
-            "source": session["source"],
-            "medium": session["medium"],
-            "campaign": session["campaign"],
-            "is_direct": session["channel"] == "Direct",
-            "session_key": session["session_key"],
-        }
-        session.pop("_source_ts", None)
-        session.pop("_landing_ts", None)
-    parsed.tables = {
-        "events": list(events.values()),
-        "sessions": list(sessions.values()),
-        "touchpoints": list(touchpoints.values()),
-        "conversions": list(conversions.values()),
-        "orders": list(orders.values()),
-    }
 
 
 def _source_of(row: dict, params: dict) -> tuple[str, str, str] | None:
@@ -270,39 +291,65 @@ def _source_of(row: dict, params: dict) -> tuple[str, str, str] | None:
     return None
 
 
+class _Session:
+    """One session while the file is read (slots: a million of them as dicts would cost twice as much)."""
+
+    __slots__ = (
+        "campaign",
+        "ended_at",
+        "engaged",
+        "landing_page",
+        "landing_ts",
+        "medium",
+        "page_views",
+        "session_key",
+        "source",
+        "source_ts",
+        "started_at",
+        "user_key",
+    )
+
+    def __init__(self, session_key: str, user: str, ts: dt.datetime) -> None:
+        self.session_key, self.user_key, self.started_at, self.ended_at = session_key, user, ts, ts
+        self.source, self.medium, self.campaign = "(direct)", "(none)", ""
+        self.landing_page = self.source_ts = self.landing_ts = None
+        self.page_views, self.engaged = 0, False
+
+    def row(self, channel: str) -> dict:
+        return {
+            "session_key": self.session_key,
+            "user_key": self.user_key,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "source": self.source,
+            "medium": self.medium,
+            "campaign": self.campaign,
+            "channel": channel,
+            "landing_page": self.landing_page,
+            "page_views": self.page_views,
+            "engaged": self.engaged,
+        }
+
+
 def _session(sessions, session_key, user, ts, name, params, row, path) -> None:
     session = sessions.get(session_key)
     if session is None:
-        session = sessions[session_key] = {
-            "session_key": session_key,
-            "user_key": user,
-            "started_at": ts,
-            "ended_at": ts,
-            "source": "(direct)",
-            "medium": "(none)",
-            "campaign": "",
-            "channel": "Direct",
-            "landing_page": None,
-            "page_views": 0,
-            "engaged": False,
-            "_source_ts": None,
-            "_landing_ts": None,
-        }
-    session["started_at"] = min(session["started_at"], ts)
-    session["ended_at"] = max(session["ended_at"], ts)
+        session = sessions[session_key] = _Session(session_key, user, ts)
+    session.started_at = min(session.started_at, ts)
+    session.ended_at = max(session.ended_at, ts)
     if name == "page_view":
-        session["page_views"] += 1
-        if path and (session["_landing_ts"] is None or ts < session["_landing_ts"]):
-            session["landing_page"], session["_landing_ts"] = path[:2000], ts
+        session.page_views += 1
+        if path and (session.landing_ts is None or ts < session.landing_ts):
+            session.landing_page, session.landing_ts = path[:2000], ts
     if (
         str(params.get("session_engaged", "")) in ("1", "true")
         or (params.get("engagement_time_msec") or 0) >= 10_000
     ):
-        session["engaged"] = True
+        session.engaged = True
     source = _source_of(row, params)
-    if source and (session["_source_ts"] is None or ts < session["_source_ts"]):
-        session["source"], session["medium"], session["campaign"] = (v[:255] for v in source)
-        session["_source_ts"] = ts
+    if source and (session.source_ts is None or ts < session.source_ts):
+        session.source, session.medium, session.campaign = (v[:255] for v in source)
+        session.source_ts = ts
 
 
 __all__ = ["Problem", "parse"]
