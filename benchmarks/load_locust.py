@@ -6,11 +6,15 @@
 One real sign-in through the login form (CSRF, session cookie) is shared by the simulated users, who browse:
 the dashboard (insights home, or budget home where insights is missing), list pages, and the JSON API
 with the same session. Request names group by page, not by id, so percentiles are per endpoint kind.
+Each response's ``Server-Timing`` (Django's own time, without the wait for a free worker) is kept per
+request name and written as JSON to ``OPENCMO_LOAD_SERVER_TIMES`` at the end.
 """
 
+import json
 import os
 import re
 import time
+from collections import defaultdict
 
 import requests
 from locust import HttpUser, between, events, task
@@ -36,6 +40,24 @@ API = [
 
 
 _SESSION: dict[str, str] = {}
+_SERVER_MS: dict[str, list[float]] = defaultdict(list)
+_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+@events.request.add_listener
+def _server_time(name, response=None, exception=None, **kwargs) -> None:
+    header = response.headers.get("Server-Timing", "") if response is not None and not exception else ""
+    found = _TIMING.search(header)
+    if found:
+        _SERVER_MS[name].append(float(found.group(1)))
+
+
+@events.test_stop.add_listener
+def _write_server_times(environment, **kwargs) -> None:
+    path = os.environ.get("OPENCMO_LOAD_SERVER_TIMES")
+    if path:
+        with open(path, "w") as handle:
+            json.dump(_SERVER_MS, handle)
 
 
 @events.test_start.add_listener

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import secrets
 import shutil
@@ -116,12 +117,13 @@ def dashboard_path(env: dict, host: str, email: str) -> str:
 
 def run_locust(
     env: dict, host: str, users: int, seconds: int, prefix: Path, email: str, dash: str
-) -> list[dict]:
+) -> tuple[list[dict], dict[str, list[float]]]:
     locust_env = {
         **env,
         "OPENCMO_LOAD_EMAIL": email,
         "OPENCMO_LOAD_WS": "nordlys",
         "OPENCMO_LOAD_DASHBOARD": dash,
+        "OPENCMO_LOAD_SERVER_TIMES": f"{prefix}_server.json",
     }
     subprocess.run(  # noqa: S603 - locust from our venv
         [
@@ -151,7 +153,30 @@ def run_locust(
         text=True,
     )
     with open(f"{prefix}_stats.csv") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    server = Path(f"{prefix}_server.json")
+    return rows, json.loads(server.read_text()) if server.exists() else {}
+
+
+def _kind_of(name: str) -> str | None:
+    return next((k for k in ("dashboard", "list", "api") if name == k or name.startswith(k + ":")), None)
+
+
+def server_percentiles(samples: dict[str, list[float]]) -> dict[str, tuple[str, str]]:
+    """p50 and p95 of the server's own time (Server-Timing) per endpoint kind and over all, exact: the
+    raw samples are there."""
+    kinds: dict[str, list[float]] = {}
+    for name, values in samples.items():
+        kind = _kind_of(name)
+        if kind:
+            kinds.setdefault(kind, []).extend(values)
+            kinds.setdefault("all", []).extend(values)
+    return {kind: (_percentile(v, 0.50), _percentile(v, 0.95)) for kind, v in kinds.items()}
+
+
+def _percentile(values: list[float], q: float) -> str:
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))]:.0f}"
 
 
 def group(rows: list[dict]) -> list[tuple[str, int, int, str, str, str, float]]:
@@ -160,10 +185,9 @@ def group(rows: list[dict]) -> list[tuple[str, int, int, str, str, str, float]]:
     out = []
     kinds = {"dashboard": [], "list": [], "api": []}
     for row in rows:
-        name = row["Name"]
-        for kind in kinds:
-            if name == kind or name.startswith(kind + ":"):
-                kinds[kind].append(row)
+        kind = _kind_of(row["Name"])
+        if kind:
+            kinds[kind].append(row)
     for kind, members in [*kinds.items(), ("all", [r for r in rows if r["Name"] == "Aggregated"])]:
         if not members:
             continue
@@ -237,20 +261,27 @@ def main() -> None:
             wait_up(f"{host}/healthz")
             for users in levels:
                 prefix = Path(env["OPENCMO_DATA_DIR"]) / f"locust-{users}"
-                for row in group(run_locust(env, host, users, args.seconds, prefix, email, dash)):
-                    results.append((db, users, *row))
+                rows, samples = run_locust(env, host, users, args.seconds, prefix, email, dash)
+                server = server_percentiles(samples)
+                for row in group(rows):
+                    s50, s95 = server.get(row[0], ("-", "-"))
+                    results.append((db, users, *row, s50, s95))
                     print(
                         f"  [{db}] {users:>3} users {row[0]:<9} n={row[1]:<6} p50={row[3]:>5} ms "
-                        f"p95={row[4]:>5} ms p99={row[5]:>5} ms errors={row[6]:.2%}",
+                        f"p95={row[4]:>5} ms p99={row[5]:>5} ms errors={row[6]:.2%} "
+                        f"server p50={s50:>4} ms p95={s95:>4} ms",
                         flush=True,
                     )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
-    print("\n| db | users | endpoints | requests | p50 ms | p95 ms | p99 ms | error rate |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
-    for db, users, kind, count, _fails, p50, p95, p99, rate in results:
-        print(f"| {db} | {users} | {kind} | {count} | {p50} | {p95} | {p99} | {rate:.2%} |")
+    print(
+        "\n| db | users | endpoints | requests | p50 ms | p95 ms | p99 ms | error rate "
+        "| server p50 ms | server p95 ms |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for db, users, kind, count, _fails, p50, p95, p99, rate, s50, s95 in results:
+        print(f"| {db} | {users} | {kind} | {count} | {p50} | {p95} | {p99} | {rate:.2%} | {s50} | {s95} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Turn input the database cannot even represent into a clear 400 instead of a 500."""
 
 import json
+import time
 
 from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 
@@ -66,3 +67,18 @@ class OverflowGuardMiddleware:
                 "A number in the request is too large to be an id or amount.", content_type="text/plain"
             )
         return None
+
+
+class ServerTimingMiddleware:
+    """``Server-Timing: app;dur=<ms>`` on every response: the time Django spent on the request, as the
+    browser's developer tools and the load check (benchmarks/load_run.py) read it; it excludes the time
+    a request waited for a free worker, which the client-side latency includes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["Server-Timing"] = f"app;dur={1000 * (time.perf_counter() - started):.1f}"
+        return response
