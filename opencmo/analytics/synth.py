@@ -109,6 +109,8 @@ def default_effects(channels: list[str]) -> list[ChannelEffect]:
         "email": ChannelEffect("email", 3.8, decay=0.1, half_saturation=0.8, slope=1.0),
         "seo_content": ChannelEffect("seo_content", 1.7, decay=0.75, half_saturation=1.0, slope=1.1),
         "tv_radio": ChannelEffect("tv_radio", 1.1, decay=0.65, half_saturation=1.1, slope=2.0),
+        "organic_social": ChannelEffect("organic_social", 1.5, decay=0.3, half_saturation=0.9, slope=1.2),
+        "partnerships": ChannelEffect("partnerships", 2.1, decay=0.5, half_saturation=1.0, slope=1.0),
     }
     return [known.get(c, ChannelEffect(c, 1.2, decay=0.4)) for c in channels]
 

@@ -29,13 +29,16 @@ from opencmo.strategy.models import Objective
 D = Decimal
 # Share of the year's budget per channel (the rest stays in the total's reserve).
 SHARES = {
-    "paid_search": D("0.26"),
-    "paid_social": D("0.22"),
-    "display": D("0.08"),
-    "events": D("0.14"),
-    "offline_print": D("0.07"),
+    "paid_search": D("0.24"),
+    "paid_social": D("0.20"),
+    "display": D("0.07"),
+    "events": D("0.12"),
+    "offline_print": D("0.06"),
+    "tv_radio": D("0.06"),
     "email": D("0.05"),
-    "seo_content": D("0.08"),
+    "seo_content": D("0.07"),
+    "organic_social": D("0.03"),
+    "partnerships": D("0.03"),
 }
 PLATFORM = {"paid_search": "google_ads", "paid_social": "meta", "display": "dv360"}
 # An outdoor-clothing year: spring hiking, a summer dip, the autumn and pre-winter peak.
@@ -71,13 +74,14 @@ def _year_plan(workspace, year: int, total: Decimal, channels: dict[str, Channel
     )
     parents = {}
     if objectives:
-        # Performance channels serve the first objective, events and print the second (or the first).
+        # Performance channels serve the first objective; events, print, TV/radio the second (or the first).
         assign = {
             "paid_search": objectives[0],
             "paid_social": objectives[0],
             "display": objectives[0],
             "events": objectives[-1],
             "offline_print": objectives[-1],
+            "tv_radio": objectives[-1],
         }
         for objective in dict.fromkeys(assign.values()):
             keys = [k for k, o in assign.items() if o == objective]
