@@ -238,19 +238,19 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="opencmo-bench-") as name:
         tmp = Path(name)
-        ads, ga4 = tmp / "google_ads.csv", tmp / "ga4.ndjson"
-        if args.rows:
-            make_ads(ads, args.rows, args.seed)
-            print(f"Google Ads CSV: {args.rows:,} rows, {ads.stat().st_size / 1e6:.1f} MB")
-            report("opencmo", ours("google_ads", ads, tmp))
-            report("pandas+to_sql", pandas_baseline("csv", ads, tmp))
-            report("pyarrow+duckdb", arrow_baseline("csv", ads, tmp))
-        if args.events:
-            make_ga4(ga4, args.events, args.seed)
-            print(f"GA4 NDJSON: {args.events:,} events, {ga4.stat().st_size / 1e6:.1f} MB")
-            report("opencmo", ours("ga4", ga4, tmp))
-            report("pandas+to_sql", pandas_baseline("json", ga4, tmp))
-            report("pyarrow+duckdb", arrow_baseline("json", ga4, tmp))
+        files = [  # what, how many, generator, our parser, the baselines' reader, label
+            ("google_ads.csv", args.rows, make_ads, "google_ads", "csv", "Google Ads CSV: {:,} rows"),
+            ("ga4.ndjson", args.events, make_ga4, "ga4", "json", "GA4 NDJSON: {:,} events"),
+        ]
+        for filename, count, make, kind, reader, label in files:
+            if not count:
+                continue
+            path = tmp / filename
+            make(path, count, args.seed)
+            print(f"{label.format(count)}, {path.stat().st_size / 1e6:.1f} MB")
+            report("opencmo", ours(kind, path, tmp))
+            report("pandas+to_sql", pandas_baseline(reader, path, tmp))
+            report("pyarrow+duckdb", arrow_baseline(reader, path, tmp))
 
 
 if __name__ == "__main__":

@@ -3,24 +3,14 @@
 parent's reserve non-negative), every change is audited and bad input is a 422 naming the field."""
 
 import pytest
-from django.core.cache import cache
 
 from opencmo.budget.models import BudgetLine, BudgetPlan, MonthlyAmount
 from opencmo.campaigns.models import Channel
 from opencmo.core.models import AuditEvent
 from opencmo.org.models import Person
-from tests.api.helpers import bearer, token_for
-from tests.conftest import seed_plan_objects
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-
-
-@pytest.fixture
-def tokens(alice, acme, bob):
-    cache.clear()
-    seed_plan_objects(acme, alice)
-    return {"alice": bearer(token_for(alice, acme)), "bob": bearer(token_for(bob, acme))}
 
 
 def _errors(response) -> dict[str, str]:

@@ -3,23 +3,13 @@
 and bad input is a 422 naming the field."""
 
 import pytest
-from django.core.cache import cache
 
 from opencmo.core.models import AuditEvent
 from opencmo.org.models import Person
 from opencmo.strategy.models import Kpi, Objective
-from tests.api.helpers import bearer, token_for
-from tests.conftest import seed_plan_objects
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-
-
-@pytest.fixture
-def tokens(alice, acme, bob):
-    cache.clear()
-    seed_plan_objects(acme, alice)
-    return {"alice": bearer(token_for(alice, acme)), "bob": bearer(token_for(bob, acme))}
 
 
 def test_people_create_update_and_delete(client, tokens, acme):
