@@ -140,7 +140,7 @@ def _key(*parts) -> str:
 
 class _Output:
     """What the file turns into. Identical events (same row, same hash) are one event; their keys are
-    remembered as 128-bit integers (a tenth of the memory of the hex strings)."""
+    remembered as 128-bit integers (about half the memory of the hex strings)."""
 
     def __init__(self) -> None:
         self.events = RowBatches("events")
