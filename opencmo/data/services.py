@@ -8,7 +8,6 @@ reports); a real run writes the analytics store in one DuckDB transaction and th
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from opencmo.core.models import AuditEvent, Workspace
 from opencmo.core.permissions import require_admin, require_member
 from opencmo.data import loader
 from opencmo.data.models import CollectSite, ImportRun
-from opencmo.data.parsers import AD_KINDS, PARSERS, Parsed
+from opencmo.data.parsers import AD_KINDS, PARSERS, Parsed, ga4
 
 log = logging.getLogger(__name__)
 
@@ -192,19 +191,6 @@ def importrun_execute(*, run: ImportRun, data: bytes | None = None) -> ImportRun
 GA4_BYTES_PER_EVENT = 1024
 
 
-def ga4_events_in(data: bytes) -> int:
-    """Events in a GA4 file, cheaply: Parquet says in its footer, NDJSON has one per line."""
-    if data[:4] == b"PAR1":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            return pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
-        except (pa.ArrowException, OSError):
-            return 0  # the parser names what is wrong with the file
-    return data.count(b"\n") + 1
-
-
 def _available_memory() -> int | None:
     """Bytes of memory the kernel says are available (Linux), else None (no check)."""
     try:
@@ -225,7 +211,7 @@ def memory_refusal(kind: str, data: bytes) -> str | None:
     available = _available_memory()
     if available is None:
         return None
-    events = ga4_events_in(data)
+    events = ga4.events_in(data)
     needed = len(data) + events * GA4_BYTES_PER_EVENT
     if needed <= available:
         return None

@@ -303,10 +303,11 @@ def test_a_ga4_export_too_big_for_the_memory_is_refused_before_parsing(acme, ali
     """A 4 GB export once pushed the worker past 22 GB and the kernel killed it; now the run is refused
     up front with the sizes and what to do, and nothing is written."""
     from opencmo.data import services
+    from opencmo.data.parsers import ga4
 
     data = sample("ga4.ndjson")
-    assert services.ga4_events_in(data) == data.count(b"\n") + 1
-    need = len(data) + services.ga4_events_in(data) * services.GA4_BYTES_PER_EVENT
+    assert ga4.events_in(data) == data.count(b"\n") + 1
+    need = len(data) + ga4.events_in(data) * services.GA4_BYTES_PER_EVENT
     monkeypatch.setattr(services, "_available_memory", lambda: need - 1)
     run = import_file(actor=alice, workspace=acme, kind="ga4", filename="big.ndjson", data=data)
     assert run.status == ImportRun.Status.FAILED
@@ -317,8 +318,8 @@ def test_a_ga4_export_too_big_for_the_memory_is_refused_before_parsing(acme, ali
     assert services.memory_refusal("google_ads", data * 1000) is None  # ad reports are not held per event
     buffer = io.BytesIO()  # Parquet is counted from its footer, however well it compresses
     pq.write_table(pa.Table.from_pylist([{"event_name": "page_view"}] * 50_000), buffer)
-    assert services.ga4_events_in(buffer.getvalue()) == 50_000
-    assert services.ga4_events_in(b"PAR1 broken PAR1") == 0
+    assert ga4.events_in(buffer.getvalue()) == 50_000
+    assert ga4.events_in(b"PAR1 broken PAR1") == 0
 
 
 def test_uploads_are_capped_but_the_command_line_reads_big_files(acme, alice, monkeypatch):
